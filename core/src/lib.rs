@@ -1,0 +1,10 @@
+//! proftui's engine: everything that is not the terminal.
+//!
+//! Data flows one way: a [`plugin`] is inspected and described, a
+//! [`worker`] process runs it with checked [`params`], and the results come
+//! back as plain values. This crate never draws and never reads a key.
+
+pub mod params;
+pub mod plugin;
+pub mod timing;
+pub mod worker;

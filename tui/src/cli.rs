@@ -1,0 +1,112 @@
+//! The command line: every subcommand and flag, defined once; help text
+//! and shell completions are generated from these definitions.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// A terminal profiler and explorer for native workloads built as plugins.
+#[derive(Debug, Parser)]
+#[command(name = "proftui", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List a plugin's workloads, variants, parameters and self-checks.
+    List {
+        #[command(flatten)]
+        plugin: PluginArg,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Run a workload in an isolated worker process and time it.
+    Run {
+        #[command(flatten)]
+        plugin: PluginArg,
+        #[command(flatten)]
+        workload: WorkloadArgs,
+        /// Run it this many times in one worker and report min/median/max.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        repeat: u32,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Run a plugin's self-checks; the exit code says whether all passed.
+    Check {
+        #[command(flatten)]
+        plugin: PluginArg,
+    },
+    /// Load a plugin to explore it: runs its default workload for now and
+    /// prints a summary (the interactive explorer is on its way).
+    Load {
+        #[command(flatten)]
+        plugin: PluginArg,
+        #[command(flatten)]
+        workload: WorkloadArgs,
+    },
+    /// Print a shell completion script, e.g. `proftui completions bash`.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Internal: the isolated worker process.
+    #[command(name = "__worker", hide = true)]
+    Worker {
+        /// The worker request (JSON).
+        spec: String,
+    },
+}
+
+/// The plugin to use and how long a worker may take.
+#[derive(Debug, Args)]
+pub struct PluginArg {
+    /// Path of the plugin (.so). `plugins/NAME.so` is built from the
+    /// workspace crate `plugins/NAME/` when the file does not exist.
+    #[arg(value_name = "PLUGIN")]
+    pub path: PathBuf,
+    /// Kill the worker after this many seconds (default: no limit).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
+    pub timeout: Option<f64>,
+}
+
+/// Which workload to run, and how.
+#[derive(Debug, Args)]
+pub struct WorkloadArgs {
+    /// The workload (default: the plugin's first).
+    #[arg(short, long, value_name = "WORKLOAD")]
+    pub workload: Option<String>,
+    /// The variant (default: the workload's first).
+    #[arg(short = 'V', long, value_name = "VARIANT")]
+    pub variant: Option<String>,
+    /// Set a parameter; repeat for several.
+    #[arg(short, long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+fn parse_timeout(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("`{text}` is not a positive number of seconds")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

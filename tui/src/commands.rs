@@ -1,0 +1,162 @@
+//! The subcommands: turn parsed arguments into core calls and print the
+//! outcome. Exit codes: 0 success, 1 a run or check failed, 2 bad input
+//! (plugin file, workload, parameter), 130 cancelled.
+
+use crate::cli::{Command, Format, PluginArg, WorkloadArgs};
+use crate::output;
+use anyhow::{Context, Result};
+use proftui_core::params::{self, Invocation, ParamError};
+use proftui_core::plugin::{BuildError, InspectError, PluginInfo, resolve_plugin_path};
+use proftui_core::worker::{Event, RunOptions, RunRecord, Task, WorkerError, WorkerSpec, run_worker};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+/// The hidden subcommand that turns proftui into a worker.
+const WORKER_SUBCOMMAND: &str = "__worker";
+
+/// How long describing a plugin may take when no `--timeout` is given.
+const DESCRIBE_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub fn dispatch(command: Command) -> Result<ExitCode> {
+    match command {
+        Command::List { plugin, format } => {
+            let session = Session::open(&plugin)?;
+            match format {
+                Format::Text => print!("{}", output::plugin_listing(&session.info, &session.path)),
+                Format::Json => println!("{}", serde_json::to_string_pretty(&session.info)?),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run { plugin, workload, repeat, format } => {
+            let session = Session::open(&plugin)?;
+            let invocation = session.invocation(&workload)?;
+            let records = session.run(&invocation, repeat)?;
+            match format {
+                Format::Text => print!("{}", output::run_summary(&session.info, &invocation, &records)),
+                Format::Json => println!("{}", output::run_json(&session.info, &invocation, &records)?),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { plugin } => {
+            let session = Session::open(&plugin)?;
+            session.check_all()
+        }
+        Command::Load { plugin, workload } => {
+            let session = Session::open(&plugin)?;
+            let invocation = session.invocation(&workload)?;
+            let records = session.run(&invocation, 1)?;
+            print!("{}", output::run_summary(&session.info, &invocation, &records));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            let mut command = <crate::cli::Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "proftui", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Worker { .. } => unreachable!("main handles the worker before dispatching"),
+    }
+}
+
+/// 2 for bad input, 130 for a cancelled run, 1 otherwise.
+pub fn exit_code_for(error: &anyhow::Error) -> u8 {
+    for cause in error.chain() {
+        if cause.is::<ParamError>() || cause.is::<InspectError>() || cause.is::<BuildError>() {
+            return 2;
+        }
+        if let Some(worker) = cause.downcast_ref::<WorkerError>() {
+            return match worker {
+                WorkerError::LoadFailed(_) => 2,
+                WorkerError::Cancelled => 130,
+                _ => 1,
+            };
+        }
+    }
+    1
+}
+
+/// A plugin the user named, described by a worker.
+struct Session {
+    path: PathBuf,
+    info: PluginInfo,
+    options: RunOptions,
+}
+
+impl Session {
+    /// Resolves the path (building a missing workspace plugin), registers
+    /// Ctrl-C and SIGTERM as cancellation, and asks a worker what the
+    /// plugin declares.
+    fn open(arg: &PluginArg) -> Result<Self> {
+        let path = resolve_plugin_path(&arg.path, |crate_dir| {
+            eprintln!(
+                "proftui: {} does not exist; building it from {} (cargo build --release)",
+                arg.path.display(),
+                crate_dir.display()
+            );
+        })?;
+        let cancel = Arc::new(AtomicBool::new(false));
+        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            signal_hook::flag::register(signal, Arc::clone(&cancel)).context("cannot install the Ctrl-C handler")?;
+        }
+        let exe = std::env::current_exe().context("cannot find proftui's own executable to start a worker")?;
+        let options = RunOptions {
+            exe,
+            subcommand: WORKER_SUBCOMMAND.to_string(),
+            timeout: arg.timeout.map(Duration::from_secs_f64),
+            cancel: Some(cancel),
+        };
+        let describe = RunOptions { timeout: Some(options.timeout.unwrap_or(DESCRIBE_TIMEOUT)), ..options.clone() };
+        let spec = WorkerSpec { plugin: path.clone(), task: Task::Describe };
+        let events = run_worker(&spec, &describe, |_| {}).with_context(|| format!("loading {}", arg.path.display()))?;
+        let info = events
+            .into_iter()
+            .find_map(|e| match e {
+                Event::Described(info) => Some(info),
+                _ => None,
+            })
+            .with_context(|| format!("loading {}: the worker described nothing", arg.path.display()))?;
+        Ok(Self { path, info, options })
+    }
+
+    fn invocation(&self, args: &WorkloadArgs) -> Result<Invocation, ParamError> {
+        params::resolve(&self.info, args.workload.as_deref(), args.variant.as_deref(), &args.params)
+    }
+
+    /// Runs `invocation` `repeat` times in one worker.
+    fn run(&self, invocation: &Invocation, repeat: u32) -> Result<Vec<RunRecord>> {
+        let spec = WorkerSpec { plugin: self.path.clone(), task: Task::Run { invocation: invocation.clone(), repeat } };
+        let mut progress = output::Progress::new(std::io::stderr().is_terminal(), repeat);
+        let events = run_worker(&spec, &self.options, |event| progress.show(event));
+        progress.clear();
+        let events = events.with_context(|| format!("{} failed", output::invocation_title(&self.info, invocation)))?;
+        Ok(events
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::Finished(record) => Some(record),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Runs every self-check in a worker of its own.
+    fn check_all(&self) -> Result<ExitCode> {
+        let mut failed = 0;
+        println!("{}: {} self-checks", self.info.name, self.info.checks.len());
+        for check in &self.info.checks {
+            let spec = WorkerSpec { plugin: self.path.clone(), task: Task::Check { name: check.name.clone() } };
+            let outcome = run_worker(&spec, &self.options, |_| {});
+            if let Err(WorkerError::Cancelled) = outcome {
+                return Err(WorkerError::Cancelled).context("checks cancelled");
+            }
+            let line = output::check_line(check, &outcome);
+            failed += usize::from(outcome.is_err());
+            println!("{line}");
+        }
+        let passed = self.info.checks.len() - failed;
+        println!("{passed} passed, {failed} failed");
+        Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    }
+}
