@@ -12,7 +12,7 @@ pub fn workspace() -> PathBuf {
 }
 
 /// Packages the tests need built in release mode.
-const PACKAGES: [&str; 2] = ["proftui", "simul"];
+const PACKAGES: [&str; 6] = ["proftui", "simul", "taylor", "counters", "pi", "faults"];
 
 /// Builds proftui and the plugins (release) once per test process and
 /// returns the target directory.
@@ -49,4 +49,22 @@ pub fn proftui(args: &[&str]) -> Output {
 /// stdout and stderr as text.
 pub fn text(output: &Output) -> (String, String) {
     (String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+/// Compiles C `sources` into the shared library `out` with the system C
+/// compiler (`cc`, or `$CC`), with the plugin header on the include path.
+/// Panics with the compiler's messages when it fails.
+pub fn compile_c_library(sources: &[&Path], out: &Path, extra_args: &[&str]) {
+    let compiler = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    let output = Command::new(&compiler)
+        .args(["-shared", "-fPIC", "-O2", "-g", "-Wall", "-Wextra", "-Werror"])
+        .arg("-I")
+        .arg(workspace().join("plugins/api/include"))
+        .args(extra_args)
+        .args(sources)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start the C compiler `{compiler}`: {e}"));
+    assert!(output.status.success(), "{compiler} failed:\n{}", String::from_utf8_lossy(&output.stderr));
 }

@@ -1,0 +1,9 @@
+//! counters: placeholder until the workloads land.
+
+use proftui_plugin::Plugin;
+
+fn plugin() -> Plugin {
+    Plugin::new("counters", "placeholder")
+}
+
+proftui_plugin::declare_plugin!(plugin);
