@@ -88,7 +88,9 @@ pub fn resolve(
             name: name.to_string(),
             known: names(info.workloads.iter().map(|w| w.name.as_str())),
         })?,
-        None => info.workloads.first().ok_or_else(|| ParamError::NoWorkloads { plugin: info.name.clone() })?,
+        None => {
+            info.workloads.first().ok_or_else(|| ParamError::NoWorkloads { plugin: info.name.clone() })?
+        }
     };
     let variant = resolve_variant(w, variant)?;
     let mut given: Vec<(&str, &str)> = Vec::new();
@@ -128,7 +130,9 @@ fn resolve_variant(w: &WorkloadInfo, variant: Option<&str>) -> Result<String, Pa
     match (variant, w.variants.first()) {
         (None, None) => Ok(String::new()),
         (None, Some(first)) => Ok(first.name.clone()),
-        (Some(name), None) => Err(ParamError::NoVariants { workload: w.name.clone(), name: name.to_string() }),
+        (Some(name), None) => {
+            Err(ParamError::NoVariants { workload: w.name.clone(), name: name.to_string() })
+        }
         (Some(name), Some(_)) if w.variant(name).is_some() => Ok(name.to_string()),
         (Some(name), Some(_)) => Err(ParamError::UnknownVariant {
             workload: w.name.clone(),
@@ -143,7 +147,9 @@ pub fn default_value(kind: &ParamKind) -> ParamValue {
     match kind {
         ParamKind::Int { default, .. } => ParamValue::Int(*default),
         ParamKind::Float { default, .. } => ParamValue::Float(*default),
-        ParamKind::Choice { choices, default } => ParamValue::Choice(choices.get(*default).cloned().unwrap_or_default()),
+        ParamKind::Choice { choices, default } => {
+            ParamValue::Choice(choices.get(*default).cloned().unwrap_or_default())
+        }
     }
 }
 
@@ -151,7 +157,8 @@ pub fn default_value(kind: &ParamKind) -> ParamValue {
 /// separators or in exponent form when whole (`1_000_000`, `1e9`).
 pub fn parse_value(name: &str, kind: &ParamKind, text: &str) -> Result<ParamValue, ParamError> {
     let range = kind.range_text();
-    let out_of_range = || ParamError::OutOfRange { name: name.into(), value: text.into(), range: range.clone() };
+    let out_of_range =
+        || ParamError::OutOfRange { name: name.into(), value: text.into(), range: range.clone() };
     match kind {
         ParamKind::Int { min, max, .. } => {
             let cleaned = text.replace('_', "");
@@ -176,22 +183,24 @@ pub fn parse_value(name: &str, kind: &ParamKind, text: &str) -> Result<ParamValu
             Ok(ParamValue::Int(value))
         }
         ParamKind::Float { min, max, .. } => {
-            let value = text
-                .replace('_', "")
-                .parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite())
-                .ok_or_else(|| ParamError::NotNumber { name: name.into(), value: text.into(), range: range.clone() })?;
+            let value =
+                text.replace('_', "").parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| {
+                    ParamError::NotNumber { name: name.into(), value: text.into(), range: range.clone() }
+                })?;
             if value < *min || value > *max {
                 return Err(out_of_range());
             }
             Ok(ParamValue::Float(value))
         }
-        ParamKind::Choice { choices, .. } => choices
-            .iter()
-            .find(|c| c.as_str() == text)
-            .map(|c| ParamValue::Choice(c.clone()))
-            .ok_or_else(|| ParamError::NotAChoice { name: name.into(), value: text.into(), choices: choices.join(", ") }),
+        ParamKind::Choice { choices, .. } => {
+            choices.iter().find(|c| c.as_str() == text).map(|c| ParamValue::Choice(c.clone())).ok_or_else(
+                || ParamError::NotAChoice {
+                    name: name.into(),
+                    value: text.into(),
+                    choices: choices.join(", "),
+                },
+            )
+        }
     }
 }
 
@@ -239,14 +248,29 @@ mod tests {
     fn says_what_is_wrong() {
         let err = |w, v, a: &[&str]| resolve(&plugin(), w, v, &args(a)).unwrap_err().to_string();
         assert_eq!(err(Some("x"), None, &[]), "plugin `demo` has no workload `x`; its workloads are: bench");
-        assert_eq!(err(None, Some("fast"), &[]), "workload `bench` has no variant `fast`; its variants are: naive, tuned");
+        assert_eq!(
+            err(None, Some("fast"), &[]),
+            "workload `bench` has no variant `fast`; its variants are: naive, tuned"
+        );
         assert_eq!(err(None, None, &["n"]), "--param expects NAME=VALUE, got `n`");
-        assert_eq!(err(None, None, &["m=1"]), "workload `bench` has no parameter `m`; its parameters are: n, dt, layout");
+        assert_eq!(
+            err(None, None, &["m=1"]),
+            "workload `bench` has no parameter `m`; its parameters are: n, dt, layout"
+        );
         assert_eq!(err(None, None, &["n=0"]), "n=0: out of range; n must be in 1..=1000000000");
         assert_eq!(err(None, None, &["n=2e9"]), "n=2e9: out of range; n must be in 1..=1000000000");
-        assert_eq!(err(None, None, &["n=99999999999999999999"]), "n=99999999999999999999: out of range; n must be in 1..=1000000000");
-        assert_eq!(err(None, None, &["n=abc"]), "n=abc: not an integer; n takes a whole number in 1..=1000000000");
-        assert_eq!(err(None, None, &["n=1.5"]), "n=1.5: not an integer; n takes a whole number in 1..=1000000000");
+        assert_eq!(
+            err(None, None, &["n=99999999999999999999"]),
+            "n=99999999999999999999: out of range; n must be in 1..=1000000000"
+        );
+        assert_eq!(
+            err(None, None, &["n=abc"]),
+            "n=abc: not an integer; n takes a whole number in 1..=1000000000"
+        );
+        assert_eq!(
+            err(None, None, &["n=1.5"]),
+            "n=1.5: not an integer; n takes a whole number in 1..=1000000000"
+        );
         assert_eq!(err(None, None, &["dt=nan"]), "dt=nan: not a number; dt takes a number in 0.00001..=10");
         assert_eq!(err(None, None, &["dt=11"]), "dt=11: out of range; dt must be in 0.00001..=10");
         assert_eq!(err(None, None, &["layout=c"]), "layout=c: not one of a, b");

@@ -27,7 +27,8 @@ pub fn release_dir() -> &'static Path {
         }
         let status = command.status().expect("cargo runs");
         assert!(status.success(), "building the release binary and plugins failed");
-        let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace().join("target"), PathBuf::from);
+        let target =
+            std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace().join("target"), PathBuf::from);
         target.join("release")
     })
 }
@@ -48,7 +49,10 @@ pub fn proftui(args: &[&str]) -> Output {
 
 /// stdout and stderr as text.
 pub fn text(output: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 /// Compiles C `sources` into the shared library `out` with the system C
@@ -58,6 +62,25 @@ pub fn compile_c_library(sources: &[&Path], out: &Path, extra_args: &[&str]) {
     let compiler = std::env::var("CC").unwrap_or_else(|_| "cc".into());
     let output = Command::new(&compiler)
         .args(["-shared", "-fPIC", "-O2", "-g", "-Wall", "-Wextra", "-Werror"])
+        .arg("-I")
+        .arg(workspace().join("plugins/api/include"))
+        .args(extra_args)
+        .args(sources)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start the C compiler `{compiler}`: {e}"));
+    assert!(output.status.success(), "{compiler} failed:\n{}", String::from_utf8_lossy(&output.stderr));
+}
+
+/// Compiles C `sources` into the executable `out` with the system C
+/// compiler (`cc`, or `$CC`), with the plugin header on the include path and
+/// the same warnings as [`compile_c_library`]. Panics with the compiler's
+/// messages when it fails.
+pub fn compile_c_program(sources: &[&Path], out: &Path, extra_args: &[&str]) {
+    let compiler = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    let output = Command::new(&compiler)
+        .args(["-O2", "-g", "-Wall", "-Wextra", "-Werror"])
         .arg("-I")
         .arg(workspace().join("plugins/api/include"))
         .args(extra_args)

@@ -6,8 +6,12 @@ use std::path::PathBuf;
 
 /// A terminal profiler and explorer for native workloads built as plugins.
 #[derive(Debug, Parser)]
-#[command(name = "proftui", version, about, long_about = None, propagate_version = true)]
+#[command(name = "proftui", version, about, long_about = None, propagate_version = true, disable_version_flag = true)]
 pub struct Cli {
+    /// Print version.
+    #[arg(long, action = clap::ArgAction::Version, global = true)]
+    version: Option<bool>,
+
     #[command(subcommand)]
     pub command: Command,
 }

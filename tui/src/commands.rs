@@ -99,18 +99,25 @@ impl Session {
         })?;
         let cancel = Arc::new(AtomicBool::new(false));
         for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-            signal_hook::flag::register(signal, Arc::clone(&cancel)).context("cannot install the Ctrl-C handler")?;
+            signal_hook::flag::register(signal, Arc::clone(&cancel))
+                .context("cannot install the Ctrl-C handler")?;
         }
-        let exe = std::env::current_exe().context("cannot find proftui's own executable to start a worker")?;
+        let exe =
+            std::env::current_exe().context("cannot find proftui's own executable to start a worker")?;
         let options = RunOptions {
             exe,
             subcommand: WORKER_SUBCOMMAND.to_string(),
             timeout: arg.timeout.map(Duration::from_secs_f64),
             cancel: Some(cancel),
         };
-        let describe = RunOptions { timeout: Some(options.timeout.unwrap_or(DESCRIBE_TIMEOUT)), ..options.clone() };
+        let describe =
+            RunOptions { timeout: Some(options.timeout.unwrap_or(DESCRIBE_TIMEOUT)), ..options.clone() };
         let spec = WorkerSpec { plugin: path.clone(), task: Task::Describe };
-        let events = run_worker(&spec, &describe, |_| {}).with_context(|| format!("loading {}", arg.path.display()))?;
+        // A refused plugin's message already names the file; a crash does not.
+        let events = run_worker(&spec, &describe, |_| {}).map_err(|e| match e {
+            WorkerError::LoadFailed(_) => anyhow::Error::new(e),
+            other => anyhow::Error::new(other).context(format!("loading {}", arg.path.display())),
+        })?;
         let info = events
             .into_iter()
             .find_map(|e| match e {
@@ -127,11 +134,15 @@ impl Session {
 
     /// Runs `invocation` `repeat` times in one worker.
     fn run(&self, invocation: &Invocation, repeat: u32) -> Result<Vec<RunRecord>> {
-        let spec = WorkerSpec { plugin: self.path.clone(), task: Task::Run { invocation: invocation.clone(), repeat } };
+        let spec = WorkerSpec {
+            plugin: self.path.clone(),
+            task: Task::Run { invocation: invocation.clone(), repeat },
+        };
         let mut progress = output::Progress::new(std::io::stderr().is_terminal(), repeat);
         let events = run_worker(&spec, &self.options, |event| progress.show(event));
         progress.clear();
-        let events = events.with_context(|| format!("{} failed", output::invocation_title(&self.info, invocation)))?;
+        let events =
+            events.with_context(|| format!("{} failed", output::invocation_title(&self.info, invocation)))?;
         Ok(events
             .into_iter()
             .filter_map(|e| match e {
@@ -146,7 +157,8 @@ impl Session {
         let mut failed = 0;
         println!("{}: {} self-checks", self.info.name, self.info.checks.len());
         for check in &self.info.checks {
-            let spec = WorkerSpec { plugin: self.path.clone(), task: Task::Check { name: check.name.clone() } };
+            let spec =
+                WorkerSpec { plugin: self.path.clone(), task: Task::Check { name: check.name.clone() } };
             let outcome = run_worker(&spec, &self.options, |_| {});
             if let Err(WorkerError::Cancelled) = outcome {
                 return Err(WorkerError::Cancelled).context("checks cancelled");

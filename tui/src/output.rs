@@ -55,7 +55,8 @@ pub fn plugin_listing(info: &PluginInfo, path: &Path) -> String {
                     ]
                 })
                 .collect();
-            let widths: Vec<usize> = (0..4).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+            let widths: Vec<usize> =
+                (0..4).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
             for r in &rows {
                 let _ = writeln!(
                     out,
@@ -127,11 +128,21 @@ pub fn run_summary(info: &PluginInfo, invocation: &Invocation, records: &[RunRec
             );
         }
         many => {
-            let _ = writeln!(out, "time over {} runs   {:>10}  {:>10}  {:>10}", many.len(), "min", "median", "max");
-            let rows: [(&str, fn(&RunRecord) -> f64); 3] =
-                [("wall", |r| r.timing.wall_s), ("user", |r| r.timing.user_s), ("sys", |r| r.timing.sys_s)];
-            for (label, field) in rows {
-                if let Some(s) = Spread::of(many.iter().map(field)) {
+            let _ = writeln!(
+                out,
+                "time over {} runs   {:>10}  {:>10}  {:>10}",
+                many.len(),
+                "min",
+                "median",
+                "max"
+            );
+            let rows = [
+                ("wall", many.iter().map(|r| r.timing.wall_s).collect::<Vec<_>>()),
+                ("user", many.iter().map(|r| r.timing.user_s).collect()),
+                ("sys", many.iter().map(|r| r.timing.sys_s).collect()),
+            ];
+            for (label, values) in rows {
+                if let Some(s) = Spread::of(values) {
                     let _ = writeln!(
                         out,
                         "  {label:16}  {:>10}  {:>10}  {:>10}",
@@ -147,7 +158,11 @@ pub fn run_summary(info: &PluginInfo, invocation: &Invocation, records: &[RunRec
 }
 
 /// The same as JSON, for scripts.
-pub fn run_json(info: &PluginInfo, invocation: &Invocation, records: &[RunRecord]) -> serde_json::Result<String> {
+pub fn run_json(
+    info: &PluginInfo,
+    invocation: &Invocation,
+    records: &[RunRecord],
+) -> serde_json::Result<String> {
     serde_json::to_string_pretty(&serde_json::json!({
         "plugin": info.name,
         "invocation": invocation,

@@ -50,7 +50,11 @@ pub fn resolve_plugin_path(path: &Path, announce: impl FnOnce(&Path)) -> Result<
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .map_err(|source| BuildError::NoCargo { path: path.to_path_buf(), crate_dir: crate_dir.clone(), source })?;
+        .map_err(|source| BuildError::NoCargo {
+            path: path.to_path_buf(),
+            crate_dir: crate_dir.clone(),
+            source,
+        })?;
     let mut library = None;
     if let Some(stdout) = child.stdout.take() {
         for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {

@@ -116,10 +116,17 @@ unsafe extern "C" fn host_dealloc(ptr: *mut c_void, size: usize, align: usize) {
     }
 }
 
-unsafe extern "C" fn host_realloc(ptr: *mut c_void, size: usize, align: usize, new_size: usize) -> *mut c_void {
+unsafe extern "C" fn host_realloc(
+    ptr: *mut c_void,
+    size: usize,
+    align: usize,
+    new_size: usize,
+) -> *mut c_void {
     match layout(size, align) {
         // SAFETY: by the ABI, `ptr` came from `host_alloc` with this layout.
-        Some(layout) if !ptr.is_null() => unsafe { std::alloc::realloc(ptr.cast(), layout, new_size.max(1)).cast() },
+        Some(layout) if !ptr.is_null() => unsafe {
+            std::alloc::realloc(ptr.cast(), layout, new_size.max(1)).cast()
+        },
         // SAFETY: a null block grows like a fresh allocation (C's realloc).
         _ => unsafe { host_alloc(new_size, align) },
     }
@@ -188,7 +195,8 @@ unsafe extern "C" fn fail(run: *mut ffi::pt_run, message: pt_str) {
     if let Some(state) = unsafe { state(run) } {
         // SAFETY: as above.
         let message = unsafe { message.to_string_lossy() };
-        let one_line = message.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" | ");
+        let one_line =
+            message.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" | ");
         if let Ok(mut failure) = state.failure.lock() {
             *failure = Some(one_line);
         }

@@ -55,9 +55,16 @@ impl LoadedPlugin {
         inspect_file(path)?;
         let owned = || path.to_path_buf();
         let flags = libc::RTLD_NOW | libc::RTLD_LOCAL | libc::RTLD_NODELETE;
+        // dlopen searches the library path for a name without a slash; the
+        // user named a file, so `plugin.so` must mean `./plugin.so`.
+        let file = if path.as_os_str().as_encoded_bytes().contains(&b'/') {
+            path.to_path_buf()
+        } else {
+            Path::new(".").join(path)
+        };
         // SAFETY: loading a library runs its initialisers; that is what the
         // user asked for, and it happens in a worker process that may crash.
-        let library = unsafe { libloading::os::unix::Library::open(Some(path), flags) }
+        let library = unsafe { libloading::os::unix::Library::open(Some(&file), flags) }
             .map_err(|e| LoadError::Dlopen { path: owned(), message: loader_message(&e) })?;
         // SAFETY: the symbol's type is fixed by the ABI this host checks next.
         let entry = unsafe { library.get::<ffi::pt_entry_fn>(ffi::ENTRY_SYMBOL.as_bytes()) }
@@ -67,7 +74,8 @@ impl LoadedPlugin {
         // Never unload: see the module docs.
         std::mem::forget(library);
         // SAFETY: a non-null descriptor must stay valid for the process' life.
-        let descriptor = unsafe { descriptor.as_ref() }.ok_or_else(|| LoadError::NullDescriptor { path: owned() })?;
+        let descriptor =
+            unsafe { descriptor.as_ref() }.ok_or_else(|| LoadError::NullDescriptor { path: owned() })?;
         if descriptor.abi_version != ffi::ABI_VERSION {
             return Err(LoadError::AbiVersion { path: owned(), found: descriptor.abi_version });
         }
@@ -146,7 +154,7 @@ unsafe fn items<'a, T>(ptr: *const T, count: usize, what: &str) -> Result<&'a [T
 /// # Safety
 /// `d` must be a valid v1 descriptor.
 unsafe fn describe(d: &ffi::pt_plugin) -> Result<PluginInfo, String> {
-    // SAFETY (whole function): every pointer and count comes from the
+    // SAFETY: (whole function) every pointer and count comes from the
     // descriptor, which the caller guarantees is a valid v1 descriptor.
     let text = |s: &ffi::pt_str| unsafe { s.to_string_lossy() };
     let mut workloads = Vec::new();
@@ -161,13 +169,18 @@ unsafe fn describe(d: &ffi::pt_plugin) -> Result<PluginInfo, String> {
         // SAFETY: see above.
         for p in unsafe { items(w.params, w.param_count, "parameters")? } {
             let kind = match p.kind {
-                ffi::PT_PARAM_INT => ParamKind::Int { default: p.int_default, min: p.int_min, max: p.int_max },
+                ffi::PT_PARAM_INT => {
+                    ParamKind::Int { default: p.int_default, min: p.int_min, max: p.int_max }
+                }
                 ffi::PT_PARAM_FLOAT => {
                     ParamKind::Float { default: p.float_default, min: p.float_min, max: p.float_max }
                 }
                 ffi::PT_PARAM_CHOICE => ParamKind::Choice {
                     // SAFETY: see above.
-                    choices: unsafe { items(p.choices, p.choice_count, "choices")? }.iter().map(text).collect(),
+                    choices: unsafe { items(p.choices, p.choice_count, "choices")? }
+                        .iter()
+                        .map(text)
+                        .collect(),
                     default: p.choice_default,
                 },
                 other => return Err(format!("parameter `{}` has unknown kind {other}", text(&p.name))),

@@ -44,7 +44,8 @@ impl Channel {
 /// stderr, so anything the plugin prints cannot corrupt the protocol, and
 /// asks the kernel to kill this process if the parent thread goes away.
 pub fn worker_main(spec_json: &str) -> i32 {
-    let Ok(channel) = nix::unistd::dup(std::io::stdout()).map(|fd| Channel(Arc::new(Mutex::new(File::from(fd)))))
+    let Ok(channel) =
+        nix::unistd::dup(std::io::stdout()).map(|fd| Channel(Arc::new(Mutex::new(File::from(fd)))))
     else {
         return EXIT_PROTOCOL;
     };
@@ -97,7 +98,9 @@ fn values(plugin: &LoadedPlugin, invocation: &Invocation) -> Result<(usize, usiz
         .map(|p| {
             let given = invocation.params.iter().find(|(n, _)| *n == p.name).map(|(_, v)| v);
             match (&p.kind, given) {
-                (ParamKind::Int { .. }, Some(ParamValue::Int(v))) => Ok(pt_value { int_value: *v, float_value: 0.0 }),
+                (ParamKind::Int { .. }, Some(ParamValue::Int(v))) => {
+                    Ok(pt_value { int_value: *v, float_value: 0.0 })
+                }
                 (ParamKind::Float { .. }, Some(ParamValue::Float(v))) => {
                     Ok(pt_value { int_value: 0, float_value: *v })
                 }
@@ -171,7 +174,12 @@ fn run(plugin: &LoadedPlugin, invocation: &Invocation, repeat: u32, channel: &Ch
 }
 
 fn check(plugin: &LoadedPlugin, name: &str, channel: &Channel) -> Result<(), String> {
-    let index = plugin.info().checks.iter().position(|c| c.name == name).ok_or_else(|| format!("no check `{name}`"))?;
+    let index = plugin
+        .info()
+        .checks
+        .iter()
+        .position(|c| c.name == name)
+        .ok_or_else(|| format!("no check `{name}`"))?;
     let results = Arc::new(Mutex::new(Vec::new()));
     let state = run_state(channel, 0, &results);
     let (outcome, timing) = timed(|| plugin.check(index, &state));

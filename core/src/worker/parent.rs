@@ -2,7 +2,7 @@
 //! ended into a result or one clear line.
 
 use super::child::EXIT_LOAD_FAILED;
-use super::protocol::{Event, WorkerSpec};
+use super::protocol::{Event, Task, WorkerSpec};
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -69,7 +69,8 @@ const TAIL_BYTES: usize = 8 * 1024;
 impl Tail {
     /// The last non-empty lines, joined into one line of at most 300 chars.
     fn summary(&self) -> String {
-        let text = String::from_utf8_lossy(self.bytes.iter().copied().collect::<Vec<_>>().as_slice()).into_owned();
+        let text =
+            String::from_utf8_lossy(self.bytes.iter().copied().collect::<Vec<_>>().as_slice()).into_owned();
         let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
         let joined = lines[lines.len().saturating_sub(3)..].join(" | ");
         let chars: Vec<char> = joined.chars().collect();
@@ -125,7 +126,8 @@ pub fn run_worker(
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let parsed = line.map_err(|e| e.to_string()).and_then(|l| {
-                    serde_json::from_str::<Event>(&l).map_err(|e| format!("{e} in `{}`", l.chars().take(80).collect::<String>()))
+                    serde_json::from_str::<Event>(&l)
+                        .map_err(|e| format!("{e} in `{}`", l.chars().take(80).collect::<String>()))
                 });
                 if sender.send(parsed).is_err() {
                     break;
@@ -172,10 +174,11 @@ pub fn run_worker(
         return Err(stopped);
     }
     let stderr_tail = tail.lock().map(|t| t.summary()).unwrap_or_default();
-    classify(status, received, protocol_error, stderr_tail)
+    classify(&spec.task, status, received, protocol_error, stderr_tail)
 }
 
 fn classify(
+    task: &Task,
     status: std::io::Result<ExitStatus>,
     received: Vec<Event>,
     protocol_error: Option<String>,
@@ -188,7 +191,10 @@ fn classify(
             _ => {}
         }
     }
-    let status = status.map_err(|e| WorkerError::Crashed { how: format!("cannot wait for it: {e}"), stderr_tail: String::new() })?;
+    let status = status.map_err(|e| WorkerError::Crashed {
+        how: format!("cannot wait for it: {e}"),
+        stderr_tail: String::new(),
+    })?;
     if stderr_tail.contains("has overflowed its stack") {
         return Err(WorkerError::StackOverflow { stderr_tail });
     }
@@ -198,17 +204,35 @@ fn classify(
     match status.code() {
         Some(0) => match protocol_error {
             Some(problem) => Err(WorkerError::Protocol(problem)),
+            // A plugin may call exit(0) in the middle of a run.
+            None if !completes(task, &received) => Err(WorkerError::Crashed {
+                how: "exited with status 0 before it finished (did the plugin call exit?)".into(),
+                stderr_tail,
+            }),
             None => Ok(received),
         },
-        Some(EXIT_LOAD_FAILED) => Err(WorkerError::LoadFailed(format!("the plugin failed to load: {stderr_tail}"))),
+        Some(EXIT_LOAD_FAILED) => {
+            Err(WorkerError::LoadFailed(format!("the plugin failed to load: {stderr_tail}")))
+        }
         Some(code) => Err(WorkerError::Crashed { how: format!("exited with status {code}"), stderr_tail }),
         None => Err(WorkerError::Crashed { how: "ended without an exit status".into(), stderr_tail }),
     }
 }
 
+/// True when `events` hold everything `task` asks for.
+fn completes(task: &Task, events: &[Event]) -> bool {
+    let finished = events.iter().filter(|e| matches!(e, Event::Finished(_))).count();
+    match task {
+        Task::Describe => events.iter().any(|e| matches!(e, Event::Described(_))),
+        Task::Run { repeat, .. } => finished >= usize::try_from((*repeat).max(1)).unwrap_or(usize::MAX),
+        Task::Check { .. } => finished >= 1,
+    }
+}
+
 /// `killed by SIGSEGV (segmentation fault)`
 fn describe_signal(signal: i32, core_dumped: bool) -> String {
-    let name = nix::sys::signal::Signal::try_from(signal).map_or_else(|_| format!("signal {signal}"), |s| s.as_str().to_string());
+    let name = nix::sys::signal::Signal::try_from(signal)
+        .map_or_else(|_| format!("signal {signal}"), |s| s.as_str().to_string());
     let what = match name.as_str() {
         "SIGSEGV" => " (segmentation fault: invalid memory access)",
         "SIGABRT" => " (aborted)",
@@ -234,8 +258,21 @@ mod tests {
     }
 
     #[test]
+    fn an_exit_0_before_the_task_finished_is_not_a_success() {
+        let exited_0 = || Ok(ExitStatus::from_raw(0));
+        let run = Task::Check { name: "any".into() };
+        let error = classify(&run, exited_0(), Vec::new(), None, String::new()).unwrap_err();
+        assert!(error.to_string().contains("before it finished"), "{error}");
+        let finished = vec![Event::Finished(Default::default())];
+        assert_eq!(classify(&run, exited_0(), finished.clone(), None, String::new()).unwrap(), finished);
+    }
+
+    #[test]
     fn signals_are_named() {
-        assert_eq!(describe_signal(11, false), "killed by SIGSEGV (segmentation fault: invalid memory access)");
+        assert_eq!(
+            describe_signal(11, false),
+            "killed by SIGSEGV (segmentation fault: invalid memory access)"
+        );
         assert_eq!(describe_signal(6, true), "killed by SIGABRT (aborted), core dumped");
     }
 }

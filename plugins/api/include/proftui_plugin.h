@@ -49,8 +49,20 @@ typedef struct pt_str {
     size_t len;
 } pt_str;
 
-/* Build a pt_str from a string literal. */
-#define PT_STR(literal) ((pt_str){ (literal), sizeof(literal) - 1 })
+/* A pt_str of a string literal, as an expression (a function argument, an
+ * assignment). Only literals are accepted: a `const char *` would give the
+ * size of the pointer, so it is a compile error here. */
+#define PT_STR(literal) ((pt_str){ ("" literal ""), sizeof(literal) - 1 })
+
+/* The same as an initializer, for static descriptors: standard C requires
+ * constant initializers there, and PT_STR's compound literal is not one
+ * (GCC and Clang accept it only as an extension, an error under -pedantic).
+ *
+ *     static const pt_variant variants[] = {
+ *         { PT_STR_INIT("naive"), PT_STR_INIT("the textbook loop") },
+ *     };
+ */
+#define PT_STR_INIT(literal) { ("" literal ""), sizeof(literal) - 1 }
 
 /* Status a run or check function returns. */
 enum {
@@ -82,6 +94,8 @@ typedef struct pt_host {
      * exit must pair up on the same thread, innermost first. */
     const volatile uint32_t *probes_active;
     uint32_t (*probe_register)(pt_str function, pt_str file, uint32_t line);
+    /* (probe_register returns 0 when the host cannot take another site;
+     * a probe with site 0 must not call enter or exit.) */
     void (*probe_enter)(uint32_t site);
     void (*probe_exit)(uint32_t site);
 
@@ -171,6 +185,10 @@ typedef struct pt_plugin {
 
 typedef const pt_plugin *(*pt_entry_fn)(const pt_host *host);
 
+/* The one function a plugin exports, declared here so that the compiler
+ * checks a plugin's definition against it. */
+const pt_plugin *proftui_plugin_entry(const pt_host *host);
+
 /* ---- probe helpers for C ---------------------------------------------- */
 
 /* Count calls of the enclosing function. Use as the first statement:
@@ -186,7 +204,7 @@ typedef const pt_plugin *(*pt_entry_fn)(const pt_host *host);
  * function was given. */
 #define PT_PROBE_ENTER(host)                                                   \
     static uint32_t pt_probe_site_ = 0;                                        \
-    int pt_probe_on_ = __atomic_load_n((host)->probes_active, __ATOMIC_RELAXED); \
+    uint32_t pt_probe_on_ = __atomic_load_n((host)->probes_active, __ATOMIC_RELAXED); \
     if (pt_probe_on_) {                                                        \
         uint32_t s_ = __atomic_load_n(&pt_probe_site_, __ATOMIC_ACQUIRE);      \
         if (s_ == 0) {                                                         \
@@ -194,13 +212,16 @@ typedef const pt_plugin *(*pt_entry_fn)(const pt_host *host);
                                         PT_STR(__FILE__), __LINE__);           \
             __atomic_store_n(&pt_probe_site_, s_, __ATOMIC_RELEASE);           \
         }                                                                      \
-        (host)->probe_enter(s_);                                               \
+        pt_probe_on_ = s_;                                                     \
+        if (s_ != 0) {                                                         \
+            (host)->probe_enter(s_);                                           \
+        }                                                                      \
     }
 
 #define PT_PROBE_EXIT(host)                                                    \
     do {                                                                       \
-        if (pt_probe_on_) {                                                    \
-            (host)->probe_exit(__atomic_load_n(&pt_probe_site_, __ATOMIC_RELAXED)); \
+        if (pt_probe_on_ != 0) {                                               \
+            (host)->probe_exit(pt_probe_on_);                                  \
         }                                                                      \
     } while (0)
 

@@ -53,9 +53,7 @@ unsafe impl GlobalAlloc for ForwardingAllocator {
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         match host::get() {
             // SAFETY: `ptr` came from this allocator with `layout`.
-            Some(h) => unsafe {
-                (h.realloc)(ptr.cast(), layout.size(), layout.align(), new_size).cast()
-            },
+            Some(h) => unsafe { (h.realloc)(ptr.cast(), layout.size(), layout.align(), new_size).cast() },
             // SAFETY: `ptr` came from this allocator with `layout`.
             None => unsafe { System.realloc(ptr, layout, new_size) },
         }

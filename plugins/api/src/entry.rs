@@ -66,7 +66,10 @@ fn describe_workload(workload: &'static Workload) -> ffi::pt_workload {
     let variants = workload
         .variants
         .iter()
-        .map(|(name, description)| ffi::pt_variant { name: pt_str::new(name), description: pt_str::new(description) })
+        .map(|(name, description)| ffi::pt_variant {
+            name: pt_str::new(name),
+            description: pt_str::new(description),
+        })
         .collect();
     let (variants, variant_count) = leak(variants);
     let params = workload

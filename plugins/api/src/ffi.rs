@@ -77,7 +77,8 @@ pub struct pt_host {
         unsafe extern "C" fn(ptr: *mut c_void, size: usize, align: usize, new_size: usize) -> *mut c_void,
     /// Non-zero while a call profiler runs; read with a relaxed atomic load.
     pub probes_active: *const u32,
-    /// Register a probe site once; returns its id (never 0).
+    /// Register a probe site once; returns its id, or 0 when the host cannot
+    /// take another site (a probe with id 0 calls neither enter nor exit).
     pub probe_register: unsafe extern "C" fn(function: pt_str, file: pt_str, line: u32) -> u32,
     /// A probed function was entered on this thread.
     pub probe_enter: unsafe extern "C" fn(site: u32),

@@ -70,8 +70,7 @@ pub use probe::function_name as __function_name;
 macro_rules! declare_plugin {
     ($build:path) => {
         #[global_allocator]
-        static PROFTUI_FORWARDING_ALLOCATOR: $crate::ForwardingAllocator =
-            $crate::ForwardingAllocator;
+        static PROFTUI_FORWARDING_ALLOCATOR: $crate::ForwardingAllocator = $crate::ForwardingAllocator;
 
         /// The plugin's entry point; see the proftui plugin ABI.
         ///

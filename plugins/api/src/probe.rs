@@ -22,9 +22,7 @@ impl ProbeSite {
     fn register(&self, name: &'static str) -> u32 {
         let Some(host) = host::get() else { return 0 };
         // SAFETY: the strings are 'static; the host copies them.
-        let id = unsafe {
-            (host.probe_register)(pt_str::new(name), pt_str::new(self.file), self.line)
-        };
+        let id = unsafe { (host.probe_register)(pt_str::new(name), pt_str::new(self.file), self.line) };
         self.id.store(id, Ordering::Release);
         id
     }
@@ -81,9 +79,7 @@ impl Drop for ProbeGuard {
 /// Turns the type name of the probe's marker function,
 /// `krate::module::function::proftui_probe_here`, into the function's path.
 pub fn function_name(marker_type_name: &'static str) -> &'static str {
-    let mut name = marker_type_name
-        .strip_suffix("::proftui_probe_here")
-        .unwrap_or(marker_type_name);
+    let mut name = marker_type_name.strip_suffix("::proftui_probe_here").unwrap_or(marker_type_name);
     while let Some(outer) = name.strip_suffix("::{{closure}}") {
         name = outer;
     }
@@ -107,6 +103,9 @@ mod tests {
             fn proftui_probe_here() {}
             function_name(std::any::type_name_of_val(&proftui_probe_here))
         }
-        assert_eq!(probed(), "proftui_plugin::probe::tests::marker_type_name_is_the_enclosing_function_path::probed");
+        assert_eq!(
+            probed(),
+            "proftui_plugin::probe::tests::marker_type_name_is_the_enclosing_function_path::probed"
+        );
     }
 }

@@ -114,11 +114,13 @@ impl Args {
     /// If the workload declares no choice parameter of that name.
     pub fn choice(&self, name: &str) -> &'static str {
         match self.lookup(name) {
-            (Param { kind: ParamKind::Choice { choices, .. }, .. }, value) => usize::try_from(value.int_value)
-                .ok()
-                .and_then(|i| choices.get(i))
-                .copied()
-                .unwrap_or_else(|| panic!("choice index {} out of range for `{name}`", value.int_value)),
+            (Param { kind: ParamKind::Choice { choices, .. }, .. }, value) => {
+                usize::try_from(value.int_value)
+                    .ok()
+                    .and_then(|i| choices.get(i))
+                    .copied()
+                    .unwrap_or_else(|| panic!("choice index {} out of range for `{name}`", value.int_value))
+            }
             _ => panic!("parameter `{name}` is not a choice"),
         }
     }
