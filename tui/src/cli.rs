@@ -57,12 +57,6 @@ pub enum Command {
         /// The shell to complete for.
         shell: clap_complete::Shell,
     },
-    /// Internal: the isolated worker process.
-    #[command(name = "__worker", hide = true)]
-    Worker {
-        /// The worker request (JSON).
-        spec: String,
-    },
 }
 
 /// The plugin to use and how long a worker may take.

@@ -16,7 +16,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 /// The hidden subcommand that turns proftui into a worker.
-const WORKER_SUBCOMMAND: &str = "__worker";
+pub const WORKER_SUBCOMMAND: &str = "__worker";
 
 /// How long describing a plugin may take when no `--timeout` is given.
 const DESCRIBE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -57,7 +57,6 @@ pub fn dispatch(command: Command) -> Result<ExitCode> {
             clap_complete::generate(shell, &mut command, "proftui", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Worker { .. } => unreachable!("main handles the worker before dispatching"),
     }
 }
 

@@ -8,11 +8,14 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
-    if let cli::Command::Worker { spec } = &cli.command {
-        let code = proftui_core::worker::child::worker_main(spec);
+    // The worker is an internal protocol, not a command: it never shows in
+    // help or completions.
+    let mut args = std::env::args();
+    if let (Some(commands::WORKER_SUBCOMMAND), Some(spec)) = (args.nth(1).as_deref(), args.next()) {
+        let code = proftui_core::worker::child::worker_main(&spec);
         return ExitCode::from(u8::try_from(code).unwrap_or(1));
     }
+    let cli = cli::Cli::parse();
     match commands::dispatch(cli.command) {
         Ok(code) => code,
         Err(error) => {
