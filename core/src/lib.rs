@@ -4,7 +4,10 @@
 //! [`worker`] process runs it with checked [`params`], and the results come
 //! back as plain values. This crate never draws and never reads a key.
 
+pub mod analysis;
+pub mod collect;
 pub mod params;
 pub mod plugin;
+pub mod report;
 pub mod timing;
 pub mod worker;

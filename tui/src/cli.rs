@@ -52,6 +52,10 @@ pub enum Command {
         #[command(flatten)]
         workload: WorkloadArgs,
     },
+    /// Profile a workload (cpu samples, exact calls, heap) into a report file.
+    Record(RecordArgs),
+    /// Print a view of a saved report as text or JSON.
+    Report(ReportArgs),
     /// Print a shell completion script, e.g. `proftui completions bash`.
     Completions {
         /// The shell to complete for.
@@ -83,6 +87,101 @@ pub struct WorkloadArgs {
     /// Set a parameter; repeat for several.
     #[arg(short, long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
+}
+
+/// `proftui record`.
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    #[command(flatten)]
+    pub plugin: PluginArg,
+    #[command(flatten)]
+    pub workload: WorkloadArgs,
+    /// Run the cpu pass (sampled stacks). With none of --cpu, --calls,
+    /// --heap given, all three run.
+    #[arg(long)]
+    pub cpu: bool,
+    /// Run the calls pass (exact call counts and times from probes).
+    #[arg(long)]
+    pub calls: bool,
+    /// Run the heap pass (allocation sites, peak, leaks, memory over time).
+    #[arg(long)]
+    pub heap: bool,
+    /// The cpu pass repeats the workload until it has this many samples
+    /// (or its time budget runs out).
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub min_samples: u64,
+    /// Time budget of the cpu pass's repeats, in seconds.
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS", value_parser = parse_timeout)]
+    pub budget: f64,
+    /// Sampling frequency asked of the kernel (it delivers at most about
+    /// one signal per tick; the report keeps the achieved rate).
+    #[arg(long, default_value_t = 997, value_name = "HZ", value_parser = clap::value_parser!(i32).range(1..=10_000))]
+    pub frequency: i32,
+    /// The report file to write (`.gz` for a compressed one).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `proftui report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The report file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// What to show.
+    #[arg(long, value_enum, default_value_t = ReportView::Flat)]
+    pub view: ReportView,
+    /// The function of the callers, callees and lines views.
+    #[arg(long, value_name = "FUNCTION")]
+    pub function: Option<String>,
+    /// Sort by this column (the view's natural order by default).
+    #[arg(long, value_enum)]
+    pub sort: Option<SortKey>,
+    /// Show at most this many rows.
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+    /// Only this thread (its name or OS id).
+    #[arg(long, value_name = "THREAD")]
+    pub thread: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportView {
+    /// Per function: calls, self and inclusive cost, bytes (like cProfile).
+    Flat,
+    /// Top-down call tree.
+    Tree,
+    /// Bottom-up (inverted) call tree.
+    Inverted,
+    /// Who calls --function, with counts and cost per edge.
+    Callers,
+    /// What --function calls, with counts and cost per edge.
+    Callees,
+    /// Per source line of --function (like line_profiler).
+    Lines,
+    /// Allocation sites: total, at peak, leaked.
+    Heap,
+    /// Live heap bytes over time.
+    Timeline,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortKey {
+    Calls,
+    #[value(name = "self")]
+    SelfCost,
+    Incl,
+    Samples,
+    Bytes,
+    Peak,
+    Leaked,
+    Name,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

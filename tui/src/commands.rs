@@ -5,8 +5,10 @@
 use crate::cli::{Command, Format, PluginArg, WorkloadArgs};
 use crate::output;
 use anyhow::{Context, Result};
+use proftui_core::analysis::LookupError;
 use proftui_core::params::{self, Invocation, ParamError};
 use proftui_core::plugin::{BuildError, InspectError, PluginInfo, resolve_plugin_path};
+use proftui_core::report::file::ReportFileError;
 use proftui_core::worker::{Event, RunOptions, RunRecord, Task, WorkerError, WorkerSpec, run_worker};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -52,6 +54,8 @@ pub fn dispatch(command: Command) -> Result<ExitCode> {
             print!("{}", output::run_summary(&session.info, &invocation, &records));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Record(args) => crate::record::run(&args),
+        Command::Report(args) => crate::report_view::run(&args),
         Command::Completions { shell } => {
             let mut command = <crate::cli::Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "proftui", &mut std::io::stdout());
@@ -66,6 +70,15 @@ pub fn exit_code_for(error: &anyhow::Error) -> u8 {
         if cause.is::<ParamError>() || cause.is::<InspectError>() || cause.is::<BuildError>() {
             return 2;
         }
+        if cause.is::<LookupError>() || cause.is::<crate::report_view::UsageError>() {
+            return 2;
+        }
+        if let Some(file) = cause.downcast_ref::<ReportFileError>() {
+            return match file {
+                ReportFileError::Read { .. } | ReportFileError::Write { .. } => 1,
+                _ => 2,
+            };
+        }
         if let Some(worker) = cause.downcast_ref::<WorkerError>() {
             return match worker {
                 WorkerError::LoadFailed(_) => 2,
@@ -78,17 +91,19 @@ pub fn exit_code_for(error: &anyhow::Error) -> u8 {
 }
 
 /// A plugin the user named, described by a worker.
-struct Session {
-    path: PathBuf,
-    info: PluginInfo,
-    options: RunOptions,
+pub(crate) struct Session {
+    pub(crate) path: PathBuf,
+    /// The plugin as the user named it.
+    pub(crate) display_path: String,
+    pub(crate) info: PluginInfo,
+    pub(crate) options: RunOptions,
 }
 
 impl Session {
     /// Resolves the path (building a missing workspace plugin), registers
     /// Ctrl-C and SIGTERM as cancellation, and asks a worker what the
     /// plugin declares.
-    fn open(arg: &PluginArg) -> Result<Self> {
+    pub(crate) fn open(arg: &PluginArg) -> Result<Self> {
         let path = resolve_plugin_path(&arg.path, |crate_dir| {
             eprintln!(
                 "proftui: {} does not exist; building it from {} (cargo build --release)",
@@ -124,10 +139,10 @@ impl Session {
                 _ => None,
             })
             .with_context(|| format!("loading {}: the worker described nothing", arg.path.display()))?;
-        Ok(Self { path, info, options })
+        Ok(Self { path, display_path: arg.path.display().to_string(), info, options })
     }
 
-    fn invocation(&self, args: &WorkloadArgs) -> Result<Invocation, ParamError> {
+    pub(crate) fn invocation(&self, args: &WorkloadArgs) -> Result<Invocation, ParamError> {
         params::resolve(&self.info, args.workload.as_deref(), args.variant.as_deref(), &args.params)
     }
 

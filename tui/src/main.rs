@@ -3,6 +3,8 @@
 mod cli;
 mod commands;
 mod output;
+mod record;
+mod report_view;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -5,6 +5,7 @@
 //! foreign code with raw pointers.
 
 use super::loader::RunFailure;
+use crate::collect::{calls, heap};
 use proftui_plugin::ffi::{self, pt_str};
 use std::alloc::Layout;
 use std::ffi::c_void;
@@ -93,26 +94,35 @@ fn layout(size: usize, align: usize) -> Option<Layout> {
     Layout::from_size_align(size.max(1), align).ok()
 }
 
+// Plugin allocations go through the heap collector's allocator: the system
+// allocator, or dhat's while the heap pass runs. The collector also keeps the
+// live-bytes counter of the memory timeline.
+
 unsafe extern "C" fn host_alloc(size: usize, align: usize) -> *mut c_void {
-    match layout(size, align) {
-        // SAFETY: the layout is valid and non-zero.
-        Some(layout) => unsafe { std::alloc::alloc(layout).cast() },
-        None => std::ptr::null_mut(),
+    let Some(layout) = layout(size, align) else { return std::ptr::null_mut() };
+    // SAFETY: the layout is valid and non-zero.
+    let block = unsafe { heap::allocator().alloc(layout) };
+    if !block.is_null() {
+        heap::allocated(layout.size());
     }
+    block.cast()
 }
 
 unsafe extern "C" fn host_alloc_zeroed(size: usize, align: usize) -> *mut c_void {
-    match layout(size, align) {
-        // SAFETY: the layout is valid and non-zero.
-        Some(layout) => unsafe { std::alloc::alloc_zeroed(layout).cast() },
-        None => std::ptr::null_mut(),
+    let Some(layout) = layout(size, align) else { return std::ptr::null_mut() };
+    // SAFETY: the layout is valid and non-zero.
+    let block = unsafe { heap::allocator().alloc_zeroed(layout) };
+    if !block.is_null() {
+        heap::allocated(layout.size());
     }
+    block.cast()
 }
 
 unsafe extern "C" fn host_dealloc(ptr: *mut c_void, size: usize, align: usize) {
     if let (false, Some(layout)) = (ptr.is_null(), layout(size, align)) {
         // SAFETY: by the ABI, `ptr` came from `host_alloc` with this layout.
-        unsafe { std::alloc::dealloc(ptr.cast(), layout) }
+        unsafe { heap::allocator().dealloc(ptr.cast(), layout) };
+        heap::freed(layout.size());
     }
 }
 
@@ -123,21 +133,46 @@ unsafe extern "C" fn host_realloc(
     new_size: usize,
 ) -> *mut c_void {
     match layout(size, align) {
-        // SAFETY: by the ABI, `ptr` came from `host_alloc` with this layout.
-        Some(layout) if !ptr.is_null() => unsafe {
-            std::alloc::realloc(ptr.cast(), layout, new_size.max(1)).cast()
-        },
+        Some(layout) if !ptr.is_null() => {
+            let new_size = new_size.max(1);
+            // SAFETY: by the ABI, `ptr` came from `host_alloc` with this layout.
+            let block = unsafe { heap::allocator().realloc(ptr.cast(), layout, new_size) };
+            if !block.is_null() {
+                heap::freed(layout.size());
+                heap::allocated(new_size);
+            }
+            block.cast()
+        }
         // SAFETY: a null block grows like a fresh allocation (C's realloc).
         _ => unsafe { host_alloc(new_size, align) },
     }
 }
 
-/// Registered probe sites: (function, file, line); a site's id is its index + 1.
-static PROBE_SITES: Mutex<Vec<(String, String, u32)>> = Mutex::new(Vec::new());
+/// A registered probe site: the function it counts and where it is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ProbeSite {
+    pub function: String,
+    pub file: String,
+    pub line: u32,
+}
+
+/// Registered probe sites; a site's id is its index + 1.
+static PROBE_SITES: Mutex<Vec<ProbeSite>> = Mutex::new(Vec::new());
+
+/// Every probe site registered so far, in id order (id = index + 1).
+pub fn probe_sites() -> Vec<ProbeSite> {
+    PROBE_SITES.lock().map(|sites| sites.clone()).unwrap_or_default()
+}
+
+/// Switches the plugin's probes on or off (they read this flag).
+pub(crate) fn set_probes_active(active: bool) {
+    PROBES_ACTIVE.store(u32::from(active), Ordering::Release);
+}
 
 unsafe extern "C" fn probe_register(function: pt_str, file: pt_str, line: u32) -> u32 {
     // SAFETY: by the ABI, both strings point at readable bytes.
-    let site = unsafe { (function.to_string_lossy(), file.to_string_lossy(), line) };
+    let (function, file) = unsafe { (function.to_string_lossy(), file.to_string_lossy()) };
+    let site = ProbeSite { function, file, line };
     let Ok(mut sites) = PROBE_SITES.lock() else { return 0 };
     let index = sites.iter().position(|s| *s == site).unwrap_or_else(|| {
         sites.push(site);
@@ -146,10 +181,13 @@ unsafe extern "C" fn probe_register(function: pt_str, file: pt_str, line: u32) -
     u32::try_from(index + 1).unwrap_or(0)
 }
 
-/// Probe events go nowhere until the calls pass sets `PROBES_ACTIVE`.
-unsafe extern "C" fn probe_enter(_site: u32) {}
+unsafe extern "C" fn probe_enter(site: u32) {
+    calls::enter(site);
+}
 
-unsafe extern "C" fn probe_exit(_site: u32) {}
+unsafe extern "C" fn probe_exit(site: u32) {
+    calls::exit(site);
+}
 
 /// The run state behind a plugin's `pt_run` handle.
 ///

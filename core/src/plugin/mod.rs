@@ -10,7 +10,8 @@ mod inspect;
 mod loader;
 
 pub use build::{BuildError, resolve_plugin_path};
-pub use host::{RunEvent, RunState};
+pub(crate) use host::set_probes_active;
+pub use host::{ProbeSite, RunEvent, RunState, probe_sites};
 pub use inspect::{InspectError, inspect_file};
 pub use loader::{LoadError, LoadedPlugin};
 

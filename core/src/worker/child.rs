@@ -23,10 +23,10 @@ const PROGRESS_INTERVAL: Duration = Duration::from_millis(50);
 
 /// The event channel to the parent: the original stdout.
 #[derive(Clone)]
-struct Channel(Arc<Mutex<File>>);
+pub(super) struct Channel(Arc<Mutex<File>>);
 
 impl Channel {
-    fn send(&self, event: &Event) {
+    pub(super) fn send(&self, event: &Event) {
         if let Ok(mut line) = serde_json::to_string(event) {
             line.push('\n');
             if let Ok(mut out) = self.0.lock() {
@@ -75,6 +75,7 @@ pub fn worker_main(spec_json: &str) -> i32 {
         }
         Task::Run { invocation, repeat } => run(&plugin, &invocation, repeat, &channel),
         Task::Check { name } => check(&plugin, &name, &channel),
+        Task::Profile { invocation, pass } => super::passes::profile(&plugin, &invocation, &pass, &channel),
     };
     match outcome {
         Ok(()) => 0,
@@ -86,7 +87,10 @@ pub fn worker_main(spec_json: &str) -> i32 {
 }
 
 /// Converts named values to the plugin's order and representation.
-fn values(plugin: &LoadedPlugin, invocation: &Invocation) -> Result<(usize, usize, Vec<pt_value>), String> {
+pub(super) fn values(
+    plugin: &LoadedPlugin,
+    invocation: &Invocation,
+) -> Result<(usize, usize, Vec<pt_value>), String> {
     let (index, workload) = plugin
         .info()
         .workload(&invocation.workload)
@@ -160,15 +164,27 @@ fn timed<T>(body: impl FnOnce() -> T) -> (T, Timing) {
     (value, Timing { wall_s, user_s: user1 - user0, sys_s: sys1 - sys0 })
 }
 
+/// One call of the workload: timed, its results collected, its progress
+/// forwarded as run number `index`.
+pub(super) fn run_once(
+    plugin: &LoadedPlugin,
+    (workload, variant, values): &(usize, usize, Vec<pt_value>),
+    index: u32,
+    channel: &Channel,
+) -> Result<RunRecord, String> {
+    let results = Arc::new(Mutex::new(Vec::new()));
+    let state = run_state(channel, index, &results);
+    let (outcome, timing) = timed(|| plugin.run(*workload, *variant, values, &state));
+    outcome.map_err(|f| f.0)?;
+    let results = results.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default();
+    Ok(RunRecord { timing, results })
+}
+
 fn run(plugin: &LoadedPlugin, invocation: &Invocation, repeat: u32, channel: &Channel) -> Result<(), String> {
-    let (workload, variant, values) = values(plugin, invocation)?;
+    let call = values(plugin, invocation)?;
     for index in 0..repeat.max(1) {
-        let results = Arc::new(Mutex::new(Vec::new()));
-        let state = run_state(channel, index, &results);
-        let (outcome, timing) = timed(|| plugin.run(workload, variant, &values, &state));
-        outcome.map_err(|f| f.0)?;
-        let results = results.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default();
-        channel.send(&Event::Finished(RunRecord { timing, results }));
+        let record = run_once(plugin, &call, index, channel)?;
+        channel.send(&Event::Finished(record));
     }
     Ok(())
 }

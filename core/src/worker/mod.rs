@@ -10,7 +10,8 @@
 
 pub mod child;
 mod parent;
+mod passes;
 mod protocol;
 
 pub use parent::{RunOptions, WorkerError, run_worker};
-pub use protocol::{Event, NamedResult, ResultValue, RunRecord, Task, WorkerSpec};
+pub use protocol::{Event, NamedResult, PassRequest, ResultValue, RunRecord, Task, WorkerSpec};

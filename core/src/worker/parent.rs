@@ -2,7 +2,7 @@
 //! ended into a result or one clear line.
 
 use super::child::EXIT_LOAD_FAILED;
-use super::protocol::{Event, Task, WorkerSpec};
+use super::protocol::{Event, PassRequest, Task, WorkerSpec};
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -226,6 +226,10 @@ fn completes(task: &Task, events: &[Event]) -> bool {
         Task::Describe => events.iter().any(|e| matches!(e, Event::Described(_))),
         Task::Run { repeat, .. } => finished >= usize::try_from((*repeat).max(1)).unwrap_or(usize::MAX),
         Task::Check { .. } => finished >= 1,
+        Task::Profile { pass: PassRequest::Bare { repeat }, .. } => {
+            finished >= usize::try_from((*repeat).max(1)).unwrap_or(usize::MAX)
+        }
+        Task::Profile { .. } => events.iter().any(|e| matches!(e, Event::Profiled(_))),
     }
 }
 

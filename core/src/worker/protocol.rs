@@ -3,6 +3,7 @@
 
 use crate::params::Invocation;
 use crate::plugin::PluginInfo;
+use crate::report::{PassKind, Report};
 use crate::timing::Timing;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -24,6 +25,35 @@ pub enum Task {
     Run { invocation: Invocation, repeat: u32 },
     /// Run the self-check called `name`.
     Check { name: String },
+    /// Run a workload under one collector and send back what it saw.
+    Profile { invocation: Invocation, pass: PassRequest },
+}
+
+/// One pass of `proftui record`, each in a worker of its own because the
+/// collectors disturb each other.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PassRequest {
+    /// No collector: the baseline every overhead is measured against.
+    Bare { repeat: u32 },
+    /// Stack sampling; the workload repeats until `min_samples` samples
+    /// exist or `budget_s` seconds have passed (at least one run).
+    Cpu { frequency_hz: i32, min_samples: u64, budget_s: f64 },
+    /// Exact call counts and times from the plugin's probes; one run.
+    Calls,
+    /// Allocation sites and live bytes over time; one run.
+    Heap,
+}
+
+impl PassRequest {
+    pub fn kind(&self) -> PassKind {
+        match self {
+            PassRequest::Bare { .. } => PassKind::Bare,
+            PassRequest::Cpu { .. } => PassKind::Cpu,
+            PassRequest::Calls => PassKind::Calls,
+            PassRequest::Heap => PassKind::Heap,
+        }
+    }
 }
 
 /// A named result a workload reported.
@@ -62,4 +92,8 @@ pub enum Event {
     Finished(RunRecord),
     /// The run or check failed (a panic included); one line saying why.
     Failed(String),
+    /// A profiling pass's running sample count (sent after each run).
+    Samples(u64),
+    /// What a profiling pass saw, as a report holding that pass only.
+    Profiled(Box<Report>),
 }

@@ -148,11 +148,14 @@ unsafe extern "C" fn run_workload(
         ));
         return ffi::PT_FAILED;
     }
-    let values = if value_count == 0 {
-        Vec::new()
+    // Borrowed, not copied: the trampoline allocates nothing of its own,
+    // so the heap pass sees only the workload's allocations.
+    let values: &[ffi::pt_value] = if value_count == 0 {
+        &[]
     } else {
-        // SAFETY: the host passes `value_count` values, checked non-null above.
-        unsafe { std::slice::from_raw_parts(values, value_count) }.to_vec()
+        // SAFETY: the host passes `value_count` values, checked non-null
+        // above, valid for the duration of this call.
+        unsafe { std::slice::from_raw_parts(values, value_count) }
     };
     let variant = workload.variants.get(variant).map_or("", |(name, _)| name);
     let args = Args::new(variant, &workload.params, values);

@@ -53,14 +53,14 @@ impl Run {
 
 /// The arguments of one run: the variant and every parameter's value,
 /// already checked against its range by the host.
-pub struct Args {
+pub struct Args<'a> {
     variant: &'static str,
     params: &'static [Param],
-    values: Vec<ffi::pt_value>,
+    values: &'a [ffi::pt_value],
 }
 
-impl Args {
-    pub(crate) fn new(variant: &'static str, params: &'static [Param], values: Vec<ffi::pt_value>) -> Self {
+impl<'a> Args<'a> {
+    pub(crate) fn new(variant: &'static str, params: &'static [Param], values: &'a [ffi::pt_value]) -> Self {
         Self { variant, params, values }
     }
 

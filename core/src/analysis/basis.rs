@@ -1,0 +1,170 @@
+//! What a view's figures rest on, pass by pass, and the one place where
+//! pass totals become per-run figures (see the module docs of
+//! [`crate::analysis`] for the rules).
+
+use super::Filter;
+use super::heap::HeapFigures;
+use crate::report::{PassKind, Report, ThreadId};
+use serde::Serialize;
+
+/// The passes a view rests on and how their figures are scaled.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Basis {
+    /// `None`: no cpu pass in the report.
+    pub cpu: Option<CpuBasis>,
+    /// `None`: no calls pass in the report.
+    pub calls: Option<CallsBasis>,
+    /// `None`: no heap pass in the report.
+    pub heap: Option<HeapBasis>,
+    /// The thread selection; `None` for all threads.
+    pub threads: Option<Vec<ThreadId>>,
+}
+
+/// The cpu pass: how many samples, at what rate, over how many runs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CpuBasis {
+    /// Samples the filter selects.
+    pub samples: u64,
+    /// Samples in the pass.
+    pub all_samples: u64,
+    pub requested_hz: f64,
+    pub achieved_hz: f64,
+    /// Runs of the workload the samples cover.
+    pub repeats: u32,
+    /// Process CPU seconds one sample stands for (over all runs).
+    pub seconds_per_sample: f64,
+    /// Samples the collector lost.
+    pub dropped: u64,
+}
+
+impl CpuBasis {
+    /// CPU seconds per run that `samples` stand for.
+    pub fn seconds(&self, samples: u64) -> f64 {
+        samples as f64 * self.seconds_per_sample / f64::from(self.repeats.max(1))
+    }
+
+    /// `samples` as a percentage of the selected samples (0 when none).
+    pub fn percent(&self, samples: u64) -> f64 {
+        if self.samples == 0 { 0.0 } else { samples as f64 * 100.0 / self.samples as f64 }
+    }
+}
+
+/// The calls pass: exact counts, per run when they divide evenly.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CallsBasis {
+    /// Runs of the workload the counts cover.
+    pub repeats: u32,
+    /// True when calls-pass figures are per run; false when they are totals
+    /// over `repeats` runs because some count does not divide evenly.
+    pub per_run: bool,
+    /// Probe exits that matched no call (0 in a well-formed run).
+    pub unmatched_exits: u64,
+}
+
+impl CallsBasis {
+    fn divisor(&self) -> u64 {
+        if self.per_run { u64::from(self.repeats.max(1)) } else { 1 }
+    }
+
+    /// A call count as views show it (exact: divides evenly when per run).
+    pub fn count(&self, total: u64) -> u64 {
+        total / self.divisor()
+    }
+
+    /// Nanoseconds summed over the pass, as seconds the way views show them.
+    pub fn seconds(&self, total_ns: u64) -> f64 {
+        total_ns as f64 / 1e9 / self.divisor() as f64
+    }
+}
+
+/// The heap pass: bytes and blocks, per run when they divide evenly.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HeapBasis {
+    /// Runs of the workload the pass covers (from the pass record; 1 when
+    /// the report does not say).
+    pub repeats: u32,
+    /// True when allocated and leaked figures are per run; false when they
+    /// are totals over `repeats` runs because some figure does not divide.
+    pub per_run: bool,
+    /// The whole pass as views show it: allocated, at the global peak and
+    /// at the end (leaked).
+    pub totals: HeapFigures,
+    /// When the global peak happened, in nanoseconds from the pass start.
+    pub peak_time_ns: u64,
+}
+
+impl HeapBasis {
+    fn divisor(&self) -> u64 {
+        if self.per_run { u64::from(self.repeats.max(1)) } else { 1 }
+    }
+
+    /// Figures summed over the pass, scaled the way views show them: sums
+    /// per run when `per_run`; peak figures as they are.
+    pub fn scale(&self, total: HeapFigures) -> HeapFigures {
+        let d = self.divisor();
+        HeapFigures {
+            bytes: total.bytes / d,
+            blocks: total.blocks / d,
+            bytes_at_end: total.bytes_at_end / d,
+            blocks_at_end: total.blocks_at_end / d,
+            ..total
+        }
+    }
+}
+
+impl Basis {
+    /// The basis of `report` under `filter`; `node_calls` are the selected
+    /// call counts per node (the figures whose divisibility decides).
+    pub(crate) fn new(report: &Report, filter: &Filter, node_calls: impl Iterator<Item = u64>) -> Self {
+        let cpu = report.cpu.as_ref().map(|cpu| CpuBasis {
+            samples: cpu.samples.iter().filter(|s| filter.sample(s)).count() as u64,
+            all_samples: cpu.samples.len() as u64,
+            requested_hz: cpu.requested_hz,
+            achieved_hz: cpu.achieved_hz,
+            repeats: cpu.repeats,
+            seconds_per_sample: cpu.seconds_per_sample(),
+            dropped: cpu.dropped,
+        });
+        let calls = report.calls.as_ref().map(|calls| {
+            let repeats = u64::from(calls.repeats.max(1));
+            let mut node_calls = node_calls;
+            CallsBasis {
+                repeats: calls.repeats,
+                per_run: node_calls.all(|c| c.is_multiple_of(repeats)),
+                unmatched_exits: calls.unmatched_exits,
+            }
+        });
+        let heap = report.heap.as_ref().map(|heap| {
+            let repeats =
+                report.run.passes.iter().find(|p| p.kind == PassKind::Heap).map_or(1, |p| p.repeats.max(1));
+            let divides = |v: u64| v.is_multiple_of(u64::from(repeats));
+            let per_run = divides(heap.total_bytes)
+                && divides(heap.total_blocks)
+                && divides(heap.end_bytes)
+                && divides(heap.end_blocks)
+                && heap.sites.iter().all(|s| {
+                    divides(s.total_bytes)
+                        && divides(s.total_blocks)
+                        && divides(s.bytes_at_end)
+                        && divides(s.blocks_at_end)
+                });
+            let mut basis = HeapBasis {
+                repeats,
+                per_run,
+                totals: HeapFigures::default(),
+                peak_time_ns: heap.peak_time_ns,
+            };
+            let blocks_at_peak = heap.sites.iter().map(|s| s.blocks_at_peak).sum();
+            basis.totals = basis.scale(HeapFigures {
+                bytes: heap.total_bytes,
+                blocks: heap.total_blocks,
+                bytes_at_peak: heap.peak_bytes,
+                blocks_at_peak,
+                bytes_at_end: heap.end_bytes,
+                blocks_at_end: heap.end_blocks,
+            });
+            basis
+        });
+        Self { cpu, calls, heap, threads: filter.threads.clone() }
+    }
+}

@@ -1,0 +1,199 @@
+//! Synthetic reports for the analysis tests, built through the report
+//! builder, small enough that every expected figure is worked out by hand
+//! in the tests.
+//!
+//! The taylor-like report (`taylor()`):
+//!
+//! ```text
+//! cpu pass, 7 samples, cpu_s 0.28 (0.04 s/sample), 2 runs, 250 Hz achieved
+//!   main:   run@4 → taylor_exp@12 → factorial@21 → factorial@21 → factorial@21   3 samples
+//!   main:   run@4 → taylor_exp@12 → factorial@22                                 1 sample
+//!   main:   run@4 → taylor_exp@11                                                2 samples
+//!   worker: run@5                                                                1 sample
+//! calls pass (probes: taylor_exp, factorial; line 0), 2 runs, totals:
+//!   main:   taylor_exp                 2 calls  incl 8000 ns  self 3000 ns
+//!           └ factorial               6 calls  incl 5000      self 1400
+//!             └ factorial             6        3600           1200
+//!               └ factorial           6        2400           1000
+//!                 └ factorial         6        1400            800
+//!                   └ factorial       6         600            600
+//!   worker: taylor_exp → factorial    1 call   incl 100       self 100
+//! heap pass (1 run):
+//!   run@4 → taylor_exp@13 → alloc::raw_vec::RawVec<T>::grow@0
+//!       3000 B in 3 blocks, 2000 B / 2 blocks at peak, 1000 B / 1 block leaked, max 2000 B
+//!   run@6   500 B in 5 blocks, nothing at peak or leaked, max 300 B
+//! ```
+
+use crate::report::build::ReportBuilder;
+use crate::report::*;
+
+pub(crate) const RUN: &str = "taylor::run";
+pub(crate) const EXP: &str = "taylor::taylor_exp";
+pub(crate) const FACT: &str = "taylor::factorial";
+pub(crate) const GROW: &str = "alloc::raw_vec::RawVec<T>::grow";
+pub(crate) const FILE: &str = "/src/taylor.rs";
+
+/// Thread ids of the taylor report, in the order the builder hands them out.
+pub(crate) const CPU_MAIN: ThreadId = 0;
+pub(crate) const CPU_WORKER: ThreadId = 1;
+pub(crate) const CALLS_MAIN: ThreadId = 2;
+pub(crate) const CALLS_WORKER: ThreadId = 3;
+
+pub(crate) fn run_info() -> RunInfo {
+    crate::report::build::tests::run_info()
+}
+
+/// The leaf node of a stack of `(function, line)` frames, root first.
+pub(crate) fn stack(b: &mut ReportBuilder, frames: &[(&str, u32)]) -> NodeId {
+    frames.iter().fold(ROOT, |parent, &(name, line)| {
+        let file = (!name.starts_with("alloc::")).then_some(FILE);
+        let function = b.function(name, file, None);
+        b.node(parent, function, line)
+    })
+}
+
+fn samples(node: NodeId, thread: ThreadId, count: u64) -> impl Iterator<Item = Sample> {
+    (0..count).map(move |i| Sample { node, thread, time_ns: i * 1000 })
+}
+
+pub(crate) fn taylor() -> Report {
+    let mut b = ReportBuilder::new(run_info());
+    b.function(RUN, Some(FILE), Some(3));
+    b.function(EXP, Some(FILE), Some(10));
+    b.function(FACT, Some(FILE), Some(20));
+    assert_eq!(b.thread(PassKind::Cpu, 100, "main"), CPU_MAIN);
+    assert_eq!(b.thread(PassKind::Cpu, 101, "worker"), CPU_WORKER);
+    assert_eq!(b.thread(PassKind::Calls, 200, "main"), CALLS_MAIN);
+    assert_eq!(b.thread(PassKind::Calls, 201, "worker"), CALLS_WORKER);
+
+    let deep = stack(&mut b, &[(RUN, 4), (EXP, 12), (FACT, 21), (FACT, 21), (FACT, 21)]);
+    let shallow = stack(&mut b, &[(RUN, 4), (EXP, 12), (FACT, 22)]);
+    let exp_self = stack(&mut b, &[(RUN, 4), (EXP, 11)]);
+    let run_self = stack(&mut b, &[(RUN, 5)]);
+    let sampled: Vec<Sample> = samples(deep, CPU_MAIN, 3)
+        .chain(samples(shallow, CPU_MAIN, 1))
+        .chain(samples(exp_self, CPU_MAIN, 2))
+        .chain(samples(run_self, CPU_WORKER, 1))
+        .collect();
+    b.set_cpu(CpuProfile {
+        requested_hz: 997.0,
+        achieved_hz: 250.0,
+        cpu_s: 0.28,
+        wall_s: 0.3,
+        repeats: 2,
+        dropped: 0,
+        samples: sampled,
+    });
+
+    let mut stats = Vec::new();
+    let exp = stack(&mut b, &[(EXP, 0)]);
+    stats.push(CallStat { node: exp, thread: CALLS_MAIN, calls: 2, inclusive_ns: 8000, self_ns: 3000 });
+    let mut parent = exp;
+    let fact = b.function(FACT, None, None);
+    for (inclusive_ns, self_ns) in [(5000, 1400), (3600, 1200), (2400, 1000), (1400, 800), (600, 600)] {
+        parent = b.node(parent, fact, 0);
+        stats.push(CallStat { node: parent, thread: CALLS_MAIN, calls: 6, inclusive_ns, self_ns });
+    }
+    let worker_fact = stack(&mut b, &[(EXP, 0), (FACT, 0)]);
+    stats.push(CallStat {
+        node: worker_fact,
+        thread: CALLS_WORKER,
+        calls: 1,
+        inclusive_ns: 100,
+        self_ns: 100,
+    });
+    b.set_calls(CallProfile { repeats: 2, stats, unmatched_exits: 0 });
+
+    let grow = stack(&mut b, &[(RUN, 4), (EXP, 13), (GROW, 0)]);
+    let run_alloc = stack(&mut b, &[(RUN, 6)]);
+    b.set_heap(HeapProfile {
+        sites: vec![
+            HeapSite {
+                node: grow,
+                total_bytes: 3000,
+                total_blocks: 3,
+                bytes_at_peak: 2000,
+                blocks_at_peak: 2,
+                bytes_at_end: 1000,
+                blocks_at_end: 1,
+                max_bytes: 2000,
+            },
+            HeapSite {
+                node: run_alloc,
+                total_bytes: 500,
+                total_blocks: 5,
+                bytes_at_peak: 0,
+                blocks_at_peak: 0,
+                bytes_at_end: 0,
+                blocks_at_end: 0,
+                max_bytes: 300,
+            },
+        ],
+        total_bytes: 3500,
+        total_blocks: 8,
+        peak_bytes: 2000,
+        peak_time_ns: 25,
+        end_bytes: 1000,
+        end_blocks: 1,
+        timeline: [(0, 0), (10, 500), (20, 1500), (25, 2000), (30, 1800), (40, 1200), (50, 1000)]
+            .into_iter()
+            .map(|(time_ns, live_bytes)| MemoryPoint { time_ns, live_bytes })
+            .collect(),
+    });
+    let mut report = b.finish();
+    report.sources.push(SourceFile {
+        path: FILE.to_string(),
+        lines: (1..=25).map(|l| format!("source line {l}")).collect(),
+    });
+    report
+}
+
+/// The id of a function by name.
+pub(crate) fn id(report: &Report, name: &str) -> FunctionId {
+    report.functions.iter().position(|f| f.name == name).expect("the fixture has this function") as FunctionId
+}
+
+/// The taylor report's main threads (cpu and calls).
+pub(crate) fn main_threads() -> super::Filter {
+    super::Filter { threads: Some(vec![CPU_MAIN, CALLS_MAIN]) }
+}
+
+/// Asserts two floats agree to 1e-12 relative.
+#[track_caller]
+pub(crate) fn assert_close(actual: f64, expected: f64) {
+    let tolerance = 1e-12 * expected.abs().max(1e-12);
+    assert!((actual - expected).abs() <= tolerance, "{actual} is not {expected}");
+}
+
+/// A report of one function recursing `depth` deep: 5 samples at the
+/// deepest frame, one call per level (node at depth d has inclusive
+/// `depth - d + 1` ns, self 1 ns).
+pub(crate) fn deep_chain(depth: u32) -> Report {
+    let mut b = ReportBuilder::new(run_info());
+    let f = b.function("deep::f", Some(FILE), Some(1));
+    let cpu = b.thread(PassKind::Cpu, 1, "main");
+    let calls = b.thread(PassKind::Calls, 2, "main");
+    let mut node = ROOT;
+    let mut stats = Vec::new();
+    for d in 0..depth {
+        node = b.node(node, f, 1);
+        stats.push(CallStat {
+            node,
+            thread: calls,
+            calls: 1,
+            inclusive_ns: u64::from(depth - d),
+            self_ns: 1,
+        });
+    }
+    b.set_cpu(CpuProfile {
+        requested_hz: 997.0,
+        achieved_hz: 250.0,
+        cpu_s: 0.02,
+        wall_s: 0.02,
+        repeats: 1,
+        dropped: 0,
+        samples: samples(node, cpu, 5).collect(),
+    });
+    b.set_calls(CallProfile { repeats: 1, stats, unmatched_exits: 0 });
+    b.finish()
+}

@@ -1,0 +1,259 @@
+//! The bottom-up (inverted) call tree: roots are the functions holding a
+//! self cost, children their callers, grandchildren the callers' callers.
+//!
+//! Built lazily. A node keeps the self-cost holders whose chain of callers
+//! it stands for, each with the merged top-down node it has climbed to;
+//! expanding the node moves every holder one caller up and groups them by
+//! that caller's function. A node's figures are known when it is created,
+//! so a view pays only for the nodes it shows.
+
+use super::basis::Basis;
+use super::heap::HeapFigures;
+use super::index::Analysis;
+use super::tree::{Raw, Tree, TreeNode, heaviest_first, name_ranks, scaled};
+use crate::report::FunctionId;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Which self cost the roots of an inverted tree hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Weight {
+    /// Cpu samples (the leaf frame's function holds them).
+    Samples,
+    /// Calls-pass self time (every probed call holds its own).
+    CallTime,
+    /// Heap bytes (a site's leaf frame holds them).
+    Bytes,
+}
+
+/// A holder's self cost (raw pass totals).
+#[derive(Debug, Clone, Copy, Default)]
+struct Cost {
+    samples: u64,
+    calls: u64,
+    self_ns: u64,
+    heap: HeapFigures,
+}
+
+impl std::ops::AddAssign for Cost {
+    fn add_assign(&mut self, other: Self) {
+        self.samples += other.samples;
+        self.calls += other.calls;
+        self.self_ns += other.self_ns;
+        self.heap += other.heap;
+    }
+}
+
+/// A holder climbing its callers: which holder, and the merged node (a
+/// frame of the chain) it has reached.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    holder: u32,
+    at: u32,
+}
+
+/// What an inverted tree needs to expand its nodes later.
+pub(crate) struct Pending {
+    weight: Weight,
+    basis: Basis,
+    ranks: Vec<u32>,
+    /// The merged top-down tree's shape (parents first; 0 is its root).
+    parent: Vec<u32>,
+    function: Vec<Option<FunctionId>>,
+    costs: Vec<Cost>,
+    /// Per tree node: its holders, until the node is expanded.
+    entries: Vec<Option<Vec<Entry>>>,
+}
+
+impl Pending {
+    pub(crate) fn is_expanded(&self, id: u32) -> bool {
+        self.entries.get(id as usize).is_none_or(Option::is_none)
+    }
+
+    /// Builds the children of `id`: its holders one caller up, grouped by
+    /// the caller's function; holders whose chain ends here drop out.
+    pub(crate) fn expand(&mut self, nodes: &mut Vec<TreeNode>, id: u32) {
+        let Some(entries) = self.entries.get_mut(id as usize).and_then(Option::take) else { return };
+        let mut groups: HashMap<FunctionId, Vec<Entry>> = HashMap::new();
+        for entry in entries {
+            let up = self.parent[entry.at as usize];
+            if up != 0 {
+                let f = self.function[up as usize].expect("only the merged root has no function");
+                groups.entry(f).or_default().push(Entry { holder: entry.holder, at: up });
+            }
+        }
+        self.add_children(nodes, id, groups);
+    }
+
+    fn add_children(&mut self, nodes: &mut Vec<TreeNode>, id: u32, groups: HashMap<FunctionId, Vec<Entry>>) {
+        let depth = nodes[id as usize].depth + 1;
+        let mut children = Vec::with_capacity(groups.len());
+        for (function, entries) in groups {
+            children.push(nodes.len() as u32);
+            nodes.push(self.node(Some(function), id, depth, &entries));
+            self.entries.push(Some(entries));
+        }
+        children.sort_by(|&a, &b| heaviest_first(&self.ranks, &nodes[a as usize], &nodes[b as usize]));
+        nodes[id as usize].children = children;
+    }
+
+    fn node(&self, function: Option<FunctionId>, parent: u32, depth: u32, entries: &[Entry]) -> TreeNode {
+        let mut inclusive = Cost::default();
+        let mut ends = Cost::default();
+        for entry in entries {
+            let cost = self.costs[entry.holder as usize];
+            inclusive += cost;
+            if self.parent[entry.at as usize] == 0 {
+                ends += cost;
+            }
+        }
+        self.figures(function, parent, depth, inclusive, ends)
+    }
+
+    /// A node whose chain carries `inclusive`, of which `ends` ends here;
+    /// only the weight's figures are filled.
+    fn figures(
+        &self,
+        function: Option<FunctionId>,
+        parent: u32,
+        depth: u32,
+        inclusive: Cost,
+        ends: Cost,
+    ) -> TreeNode {
+        let raw = match self.weight {
+            Weight::Samples => {
+                Raw { self_samples: ends.samples, inclusive_samples: inclusive.samples, ..Raw::default() }
+            }
+            Weight::CallTime => {
+                Raw { calls: Some((inclusive.calls, ends.self_ns, inclusive.self_ns)), ..Raw::default() }
+            }
+            Weight::Bytes => Raw { self_heap: ends.heap, inclusive_heap: inclusive.heap, ..Raw::default() },
+        };
+        let mut node = TreeNode::empty(function, parent, depth);
+        scaled(&self.basis, &mut node, &raw);
+        if self.weight != Weight::Bytes {
+            node.self_heap = None;
+            node.inclusive_heap = None;
+        }
+        node
+    }
+}
+
+impl Analysis<'_> {
+    /// The bottom-up tree of `weight`: roots are the functions holding that
+    /// self cost, children their callers. Only the root and its children
+    /// are built here; [`Tree::children`] builds the rest on demand.
+    pub fn inverted(&self, weight: Weight) -> Tree {
+        let merged = self.merge();
+        let mut costs = Vec::new();
+        let mut roots: HashMap<FunctionId, Vec<Entry>> = HashMap::new();
+        for (holder, raw) in merged.raw.iter().enumerate().skip(1) {
+            let cost = match (weight, raw.calls) {
+                (Weight::Samples, _) if raw.self_samples > 0 => {
+                    Cost { samples: raw.self_samples, ..Cost::default() }
+                }
+                (Weight::CallTime, Some((calls, self_ns, _))) => Cost { calls, self_ns, ..Cost::default() },
+                (Weight::Bytes, _) if raw.self_heap != HeapFigures::default() => {
+                    Cost { heap: raw.self_heap, ..Cost::default() }
+                }
+                _ => continue,
+            };
+            let function = merged.function[holder].expect("only the merged root has no function");
+            roots.entry(function).or_default().push(Entry { holder: costs.len() as u32, at: holder as u32 });
+            costs.push(cost);
+        }
+        let mut total = Cost::default();
+        for &cost in &costs {
+            total += cost;
+        }
+        let mut pending = Pending {
+            weight,
+            basis: self.basis().clone(),
+            ranks: name_ranks(self.report),
+            parent: merged.parent,
+            function: merged.function,
+            costs,
+            entries: vec![None],
+        };
+        let mut nodes = vec![pending.figures(None, 0, 0, total, Cost::default())];
+        pending.add_children(&mut nodes, Tree::ROOT, roots);
+        Tree { nodes, inverted: true, pending: Some(pending) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::super::tree::tests::{outline, row};
+    use super::super::{Analysis, Filter};
+    use super::*;
+
+    #[test]
+    fn the_inverted_tree_starts_from_self_samples_and_climbs_to_the_callers() {
+        let report = taylor();
+        let analysis = Analysis::new(&report, &Filter::default());
+        let mut tree = analysis.inverted(Weight::Samples);
+        assert!(tree.is_inverted());
+        assert_eq!(tree.nodes[0].inclusive_samples, 7);
+        assert_eq!(tree.nodes.len(), 4, "only the root and its children are built at first");
+        assert_eq!(
+            outline(&analysis, &mut tree),
+            vec![
+                row(1, FACT, 0, 4),
+                row(2, FACT, 0, 3),
+                row(3, FACT, 0, 3),
+                row(4, EXP, 0, 3),
+                row(5, RUN, 3, 3),
+                row(2, EXP, 0, 1),
+                row(3, RUN, 1, 1),
+                row(1, EXP, 0, 2),
+                row(2, RUN, 2, 2),
+                row(1, RUN, 1, 1),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_inverted_tree_of_call_time_and_of_bytes() {
+        let report = taylor();
+        let analysis = Analysis::new(&report, &main_threads());
+        let mut tree = analysis.inverted(Weight::CallTime);
+        let top: Vec<(String, Option<u64>, u64)> = tree.nodes[0]
+            .children
+            .iter()
+            .map(|&id| {
+                let n = &tree.nodes[id as usize];
+                let ns = (n.inclusive_s.expect("call time") * 1e9).round() as u64;
+                (analysis.name(n.function.expect("a function")).to_string(), n.calls, ns)
+            })
+            .collect();
+        // factorial's self time: (1400 + 1200 + 1000 + 800 + 600) / 2 runs.
+        assert_eq!(top, vec![(FACT.to_string(), Some(15), 2500), (EXP.to_string(), Some(1), 1500)]);
+        let fact = tree.nodes[0].children[0];
+        let callers: Vec<(Option<u64>, u64)> = tree
+            .children(fact)
+            .to_vec()
+            .iter()
+            .map(|&id| {
+                let n = &tree.nodes[id as usize];
+                (n.calls, (n.inclusive_s.expect("call time") * 1e9).round() as u64)
+            })
+            .collect();
+        // Called by factorial: 12 calls, (1200 + 1000 + 800 + 600) / 2 ns;
+        // by taylor_exp: 3 calls, 1400 / 2 ns.
+        assert_eq!(callers, vec![(Some(12), 1800), (Some(3), 700)]);
+
+        let bytes = analysis.inverted(Weight::Bytes);
+        let roots: Vec<(String, u64)> = bytes.nodes[0]
+            .children
+            .iter()
+            .map(|&id| {
+                let n = &bytes.nodes[id as usize];
+                let name = analysis.name(n.function.expect("a function")).to_string();
+                (name, n.inclusive_heap.expect("heap pass").bytes)
+            })
+            .collect();
+        assert_eq!(roots, vec![(GROW.to_string(), 3000), (RUN.to_string(), 500)]);
+    }
+}

@@ -1,0 +1,367 @@
+//! Call trees: top-down (calling contexts merged by function, so the
+//! line-level nodes of one function under one parent become one) and the
+//! shared tree type the bottom-up tree ([`super::inverted`]) also uses.
+//!
+//! Trees are index vectors built without recursion; children are sorted by
+//! inclusive cost, heaviest first, ties by function name.
+
+use super::basis::Basis;
+use super::heap::HeapFigures;
+use super::index::Analysis;
+use super::inverted::Pending;
+use crate::report::{FunctionId, Report};
+use serde::Serialize;
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+/// A node of a call tree.
+///
+/// Top-down, `inclusive_*` cover the node's subtree and `self_*` the node
+/// alone. Inverted, a node is a chain of callers of the root-level
+/// function: `inclusive_*` is that function's self cost reached through
+/// the chain, and `self_*` the part whose stack ends at this node; only
+/// the [`Weight`](super::Weight)'s figures are filled.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TreeNode {
+    /// `None` for the tree's root.
+    pub function: Option<FunctionId>,
+    /// The root's parent is itself.
+    pub parent: u32,
+    pub depth: u32,
+    pub self_samples: u64,
+    pub inclusive_samples: u64,
+    /// CPU seconds per run of the self and inclusive samples.
+    pub self_cpu_s: f64,
+    pub inclusive_cpu_s: f64,
+    /// Calls of this context; `None` when the calls pass has none.
+    pub calls: Option<u64>,
+    /// Calls-pass time, in seconds.
+    pub self_s: Option<f64>,
+    pub inclusive_s: Option<f64>,
+    pub self_heap: Option<HeapFigures>,
+    pub inclusive_heap: Option<HeapFigures>,
+    /// Heaviest first; filled once the node is expanded (see
+    /// [`Tree::children`]).
+    pub children: Vec<u32>,
+}
+
+impl TreeNode {
+    /// A node with no figures (`calls`, `self_s`… `None`).
+    pub(crate) fn empty(function: Option<FunctionId>, parent: u32, depth: u32) -> Self {
+        Self {
+            function,
+            parent,
+            depth,
+            self_samples: 0,
+            inclusive_samples: 0,
+            self_cpu_s: 0.0,
+            inclusive_cpu_s: 0.0,
+            calls: None,
+            self_s: None,
+            inclusive_s: None,
+            self_heap: None,
+            inclusive_heap: None,
+            children: Vec::new(),
+        }
+    }
+}
+
+/// A call tree; node 0 is the root. The top-down tree is complete when
+/// built; the inverted one grows as nodes are expanded, so that only what
+/// is looked at is ever built (its full size is the sum of the depths of
+/// every self-cost holder, easily tens of millions of nodes).
+pub struct Tree {
+    pub(crate) nodes: Vec<TreeNode>,
+    pub(crate) inverted: bool,
+    /// Work left for the nodes not yet expanded; `None` when complete.
+    pub(crate) pending: Option<Pending>,
+}
+
+impl Tree {
+    /// The root's id.
+    pub const ROOT: u32 = 0;
+
+    /// True for a bottom-up tree.
+    pub fn is_inverted(&self) -> bool {
+        self.inverted
+    }
+
+    /// The nodes built so far (all of them for a top-down tree).
+    pub fn nodes(&self) -> &[TreeNode] {
+        &self.nodes
+    }
+
+    /// A node built so far.
+    pub fn node(&self, id: u32) -> &TreeNode {
+        &self.nodes[id as usize]
+    }
+
+    /// The children of `id`, heaviest first, building them if needed.
+    pub fn children(&mut self, id: u32) -> &[u32] {
+        if let Some(pending) = &mut self.pending {
+            pending.expand(&mut self.nodes, id);
+        }
+        &self.nodes[id as usize].children
+    }
+
+    /// Whether `children(id)` would build nothing.
+    pub fn is_expanded(&self, id: u32) -> bool {
+        self.pending.as_ref().is_none_or(|p| p.is_expanded(id))
+    }
+
+    /// Nodes below the root in preorder (parents before children, children
+    /// heaviest first), at most `limit` of them; only what is returned (and
+    /// the children of the last nodes) gets built.
+    pub fn preorder(&mut self, limit: Option<usize>) -> Vec<u32> {
+        let limit = limit.unwrap_or(usize::MAX);
+        let mut order = Vec::new();
+        let mut stack: Vec<u32> = self.children(Self::ROOT).iter().rev().copied().collect();
+        while let Some(id) = stack.pop() {
+            if order.len() >= limit {
+                break;
+            }
+            order.push(id);
+            stack.extend(self.children(id).iter().rev());
+        }
+        order
+    }
+
+    /// From the root down, always into the heaviest child: the ids below
+    /// the root, outermost first.
+    pub fn hottest_path(&mut self) -> Vec<u32> {
+        let mut path = Vec::new();
+        let mut at = Self::ROOT;
+        while let Some(&child) = self.children(at).first() {
+            path.push(child);
+            at = child;
+        }
+        path
+    }
+}
+
+/// Each function's place in name order, to break ties between equal
+/// children without comparing strings each time.
+pub(crate) fn name_ranks(report: &Report) -> Vec<u32> {
+    let mut by_name: Vec<usize> = (0..report.functions.len()).collect();
+    by_name.sort_by(|&a, &b| report.functions[a].name.cmp(&report.functions[b].name));
+    let mut ranks = vec![0; by_name.len()];
+    for (rank, function) in by_name.into_iter().enumerate() {
+        ranks[function] = rank as u32;
+    }
+    ranks
+}
+
+/// Heaviest first: inclusive samples, then call time, then bytes, then
+/// the function's name.
+pub(crate) fn heaviest_first(ranks: &[u32], a: &TreeNode, b: &TreeNode) -> Ordering {
+    let bytes = |n: &TreeNode| n.inclusive_heap.map_or(0, |h| h.bytes);
+    let rank = |n: &TreeNode| n.function.map_or(0, |f| ranks[f as usize]);
+    b.inclusive_samples
+        .cmp(&a.inclusive_samples)
+        .then(b.inclusive_s.unwrap_or(0.0).total_cmp(&a.inclusive_s.unwrap_or(0.0)))
+        .then(bytes(b).cmp(&bytes(a)))
+        .then(rank(a).cmp(&rank(b)))
+}
+
+/// Raw (unscaled) figures of one merged node.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Raw {
+    pub self_samples: u64,
+    pub inclusive_samples: u64,
+    /// Calls, self ns and inclusive ns.
+    pub calls: Option<(u64, u64, u64)>,
+    pub self_heap: HeapFigures,
+    pub inclusive_heap: HeapFigures,
+    /// Something in the subtree has a selected figure.
+    pub any: bool,
+}
+
+/// Report nodes merged by function path; parents have smaller ids.
+pub(crate) struct Merged {
+    pub function: Vec<Option<FunctionId>>,
+    pub parent: Vec<u32>,
+    pub raw: Vec<Raw>,
+}
+
+impl Merged {
+    fn intern(&mut self, index: &mut HashMap<(u32, FunctionId), u32>, parent: u32, f: FunctionId) -> u32 {
+        *index.entry((parent, f)).or_insert_with(|| {
+            self.function.push(Some(f));
+            self.parent.push(parent);
+            self.raw.push(Raw::default());
+            (self.raw.len() - 1) as u32
+        })
+    }
+}
+
+/// Raw figures scaled the way views show them.
+pub(crate) fn scaled(basis: &Basis, node: &mut TreeNode, raw: &Raw) {
+    let cpu_s = |samples| basis.cpu.as_ref().map_or(0.0, |cpu| cpu.seconds(samples));
+    let scale_heap = |figures| basis.heap.as_ref().map(|h| h.scale(figures));
+    let calls = raw.calls.zip(basis.calls.as_ref());
+    node.self_samples = raw.self_samples;
+    node.inclusive_samples = raw.inclusive_samples;
+    node.self_cpu_s = cpu_s(raw.self_samples);
+    node.inclusive_cpu_s = cpu_s(raw.inclusive_samples);
+    node.calls = calls.map(|((c, _, _), scale)| scale.count(c));
+    node.self_s = calls.map(|((_, s, _), scale)| scale.seconds(s));
+    node.inclusive_s = calls.map(|((_, _, i), scale)| scale.seconds(i));
+    node.self_heap = scale_heap(raw.self_heap);
+    node.inclusive_heap = scale_heap(raw.inclusive_heap);
+}
+
+impl Analysis<'_> {
+    /// Report nodes merged along their function paths.
+    pub(crate) fn merge(&self) -> Merged {
+        let n = self.report.nodes.len();
+        let mut merged = Merged { function: vec![None], parent: vec![0], raw: vec![Raw::default()] };
+        let mut index = HashMap::new();
+        let mut of = vec![0u32; n];
+        for id in 1..n {
+            let node = id as u32;
+            let at = merged.intern(&mut index, of[self.parent(node) as usize], self.function(node));
+            of[id] = at;
+            let raw = &mut merged.raw[at as usize];
+            raw.self_samples += self.self_samples[id];
+            raw.any |= self.self_samples[id] > 0;
+            if let Some(c) = self.calls[id] {
+                let (calls, self_ns, inclusive_ns) = raw.calls.get_or_insert_default();
+                *calls += c.calls;
+                *self_ns += c.self_ns;
+                *inclusive_ns += c.inclusive_ns;
+                raw.any = true;
+            }
+            if self.has_heap() {
+                raw.self_heap += self.site[id];
+                raw.any |= self.site[id] != HeapFigures::default();
+            }
+        }
+        // Merged ids are handed out parents first: one reverse sweep sums
+        // subtrees.
+        for raw in &mut merged.raw {
+            raw.inclusive_samples = raw.self_samples;
+            raw.inclusive_heap = raw.self_heap;
+        }
+        for id in (1..merged.raw.len()).rev() {
+            let parent = merged.parent[id] as usize;
+            let child = merged.raw[id];
+            let up = &mut merged.raw[parent];
+            up.inclusive_samples += child.inclusive_samples;
+            up.inclusive_heap += child.inclusive_heap;
+            up.any |= child.any;
+        }
+        merged
+    }
+
+    /// The top-down call tree, contexts without any selected figure left
+    /// out. A merged node's calls and times are sums over report nodes
+    /// that cannot nest (they sit at the same depth), so nothing is
+    /// counted twice.
+    pub fn tree(&self) -> Tree {
+        let merged = self.merge();
+        let basis = self.basis();
+        let mut new_id = vec![u32::MAX; merged.raw.len()];
+        let mut nodes: Vec<TreeNode> = Vec::new();
+        for (id, raw) in merged.raw.iter().enumerate() {
+            if id != 0 && !raw.any {
+                continue;
+            }
+            let parent = if id == 0 { 0 } else { new_id[merged.parent[id] as usize] };
+            let depth = if id == 0 { 0 } else { nodes[parent as usize].depth + 1 };
+            new_id[id] = nodes.len() as u32;
+            let mut node = TreeNode::empty(merged.function[id], parent, depth);
+            scaled(basis, &mut node, raw);
+            nodes.push(node);
+        }
+        for id in 1..nodes.len() {
+            let parent = nodes[id].parent as usize;
+            nodes[parent].children.push(id as u32);
+        }
+        let ranks = name_ranks(self.report);
+        for id in 0..nodes.len() {
+            let mut children = std::mem::take(&mut nodes[id].children);
+            children.sort_by(|&a, &b| heaviest_first(&ranks, &nodes[a as usize], &nodes[b as usize]));
+            nodes[id].children = children;
+        }
+        Tree { nodes, inverted: false, pending: None }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::super::fixtures::*;
+    use super::super::{Analysis, Filter};
+    use super::*;
+
+    /// `(depth, name, self samples, inclusive samples)` in preorder.
+    pub(crate) fn outline(analysis: &Analysis<'_>, tree: &mut Tree) -> Vec<(u32, String, u64, u64)> {
+        tree.preorder(None)
+            .into_iter()
+            .map(|id| {
+                let n = &tree.nodes[id as usize];
+                let name = n.function.map_or("", |f| analysis.name(f)).to_string();
+                (n.depth, name, n.self_samples, n.inclusive_samples)
+            })
+            .collect()
+    }
+
+    pub(crate) fn row(
+        depth: u32,
+        name: &str,
+        self_samples: u64,
+        inclusive_samples: u64,
+    ) -> (u32, String, u64, u64) {
+        (depth, name.to_string(), self_samples, inclusive_samples)
+    }
+
+    #[test]
+    fn the_top_down_tree_merges_lines_and_puts_the_heaviest_first() {
+        let report = taylor();
+        let analysis = Analysis::new(&report, &main_threads());
+        let mut tree = analysis.tree();
+        assert_eq!(tree.nodes[0].inclusive_samples, 6);
+        assert_eq!(
+            outline(&analysis, &mut tree),
+            vec![
+                // run@4, run@6; taylor_exp@11, @12, @13 merge.
+                row(1, RUN, 0, 6),
+                row(2, EXP, 2, 6),
+                // factorial@21 and @22 under taylor_exp merge.
+                row(3, FACT, 1, 4),
+                row(4, FACT, 0, 3),
+                row(5, FACT, 3, 3),
+                row(3, GROW, 0, 0),
+                // The probes' own path (line 0) has no samples, only calls.
+                row(1, EXP, 0, 0),
+                row(2, FACT, 0, 0),
+                row(3, FACT, 0, 0),
+                row(4, FACT, 0, 0),
+                row(5, FACT, 0, 0),
+                row(6, FACT, 0, 0),
+            ]
+        );
+        let preorder = tree.preorder(None);
+        let probe_fact = &tree.nodes[preorder[7] as usize];
+        assert_eq!(probe_fact.calls, Some(3));
+        assert_close(probe_fact.inclusive_s.expect("probed"), 2500e-9);
+        assert_close(probe_fact.self_s.expect("probed"), 700e-9);
+        let grow = &tree.nodes[preorder[5] as usize];
+        assert_eq!(grow.inclusive_heap.map(|h| h.bytes), Some(3000));
+        let run = &tree.nodes[preorder[0] as usize];
+        assert_eq!(run.inclusive_heap.map(|h| (h.bytes, h.bytes_at_end)), Some((3500, 1000)));
+        assert_eq!(run.calls, None, "run is not probed");
+    }
+
+    #[test]
+    fn the_hottest_path_follows_the_heaviest_child() {
+        let report = taylor();
+        let analysis = Analysis::new(&report, &Filter::default());
+        let mut tree = analysis.tree();
+        let names: Vec<&str> = tree
+            .hottest_path()
+            .iter()
+            .map(|&id| tree.nodes[id as usize].function.map_or("", |f| analysis.name(f)))
+            .collect();
+        assert_eq!(names, [RUN, EXP, FACT, FACT, FACT]);
+    }
+}

@@ -1,0 +1,254 @@
+//! Saving and loading reports: JSON through serde, gzip-compressed when the
+//! file name ends in `.gz`. Saving is atomic (a temporary file in the same
+//! directory, renamed into place) and never replaces a file unless asked.
+//! Loading refuses, in one line, what it cannot trust: a file that is not a
+//! report, a truncated or corrupt one, or one from a newer proftui.
+
+use super::model::{FORMAT_NAME, FORMAT_VERSION, Report};
+use flate2::Compression;
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
+use serde::Deserialize;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+/// Why a report could not be saved or loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportFileError {
+    #[error("{path}: no such report file")]
+    Missing { path: PathBuf },
+    #[error("{path}: cannot read it: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}: the file is empty, not a report")]
+    Empty { path: PathBuf },
+    #[error("{path}: not a proftui report ({why})")]
+    NotAReport { path: PathBuf, why: String },
+    #[error("{path}: the report is truncated (it ends in the middle); record it again")]
+    Truncated { path: PathBuf },
+    #[error("{path}: the report is corrupt: {why}")]
+    Corrupt { path: PathBuf, why: String },
+    #[error(
+        "{path}: written by a newer proftui (report format {found}, this one reads up to {supported}); upgrade proftui"
+    )]
+    Newer { path: PathBuf, found: u32, supported: u32 },
+    #[error("{path}: already exists; choose another name or pass --force to replace it")]
+    Exists { path: PathBuf },
+    #[error("{path}: cannot write it: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+}
+
+/// True when `path` asks for the compressed form.
+fn compressed(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "gz")
+}
+
+/// Saves `report` to `path` atomically. Refuses to replace an existing file
+/// unless `replace` is true.
+pub fn save(report: &Report, path: &Path, replace: bool) -> Result<(), ReportFileError> {
+    let write_error = |source| ReportFileError::Write { path: path.to_path_buf(), source };
+    if !replace && path.exists() {
+        return Err(ReportFileError::Exists { path: path.to_path_buf() });
+    }
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut temp = tempfile::Builder::new().prefix(".proftui-save-").tempfile_in(dir).map_err(write_error)?;
+    {
+        let out = BufWriter::new(temp.as_file_mut());
+        let written = if compressed(path) {
+            let mut gz = GzEncoder::new(out, Compression::default());
+            serde_json::to_writer(&mut gz, report)
+                .map_err(std::io::Error::other)
+                .and_then(|()| gz.finish())
+                .and_then(|mut out| out.flush())
+        } else {
+            let mut out = out;
+            serde_json::to_writer(&mut out, report).map_err(std::io::Error::other).and_then(|()| out.flush())
+        };
+        written.map_err(write_error)?;
+    }
+    // A temporary file is private (0600); a report is an ordinary file.
+    temp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(write_error)?;
+    temp.as_file().sync_all().map_err(write_error)?;
+    let persisted =
+        if replace { temp.persist(path).map(drop) } else { temp.persist_noclobber(path).map(drop) };
+    persisted.map_err(|e| match e.error.kind() {
+        std::io::ErrorKind::AlreadyExists => ReportFileError::Exists { path: path.to_path_buf() },
+        _ => write_error(e.error),
+    })
+}
+
+/// The fields every version has, read before the rest.
+#[derive(Deserialize)]
+struct Header {
+    format: String,
+    version: u32,
+}
+
+/// Loads a report, refusing files it cannot trust.
+pub fn load(path: &Path) -> Result<Report, ReportFileError> {
+    let owned = || path.to_path_buf();
+    let file = File::open(path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => ReportFileError::Missing { path: owned() },
+        _ => ReportFileError::Read { path: owned(), source },
+    })?;
+    let mut bytes = Vec::new();
+    BufReader::new(file)
+        .read_to_end(&mut bytes)
+        .map_err(|source| ReportFileError::Read { path: owned(), source })?;
+    if bytes.is_empty() {
+        return Err(ReportFileError::Empty { path: owned() });
+    }
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut plain = Vec::new();
+        GzDecoder::new(bytes.as_slice()).read_to_end(&mut plain).map_err(|e| match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => ReportFileError::Truncated { path: owned() },
+            _ => ReportFileError::Corrupt { path: owned(), why: format!("bad gzip data: {e}") },
+        })?;
+        bytes = plain;
+    }
+    let classify = |e: serde_json::Error| match e.classify() {
+        serde_json::error::Category::Eof => ReportFileError::Truncated { path: owned() },
+        _ => ReportFileError::Corrupt { path: owned(), why: e.to_string() },
+    };
+    let header: Header = match serde_json::from_slice(&bytes) {
+        Ok(header) => header,
+        Err(e) if e.classify() == serde_json::error::Category::Eof => {
+            return Err(ReportFileError::Truncated { path: owned() });
+        }
+        Err(e) if e.classify() == serde_json::error::Category::Syntax => {
+            return Err(ReportFileError::NotAReport { path: owned(), why: format!("not JSON: {e}") });
+        }
+        Err(_) => {
+            return Err(ReportFileError::NotAReport {
+                path: owned(),
+                why: "no proftui report header".into(),
+            });
+        }
+    };
+    if header.format != FORMAT_NAME {
+        return Err(ReportFileError::NotAReport {
+            path: owned(),
+            why: format!("its format is `{}`", header.format),
+        });
+    }
+    if header.version > FORMAT_VERSION {
+        return Err(ReportFileError::Newer {
+            path: owned(),
+            found: header.version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    let report: Report = serde_json::from_slice(&bytes).map_err(classify)?;
+    validate(&report).map_err(|why| ReportFileError::Corrupt { path: owned(), why })?;
+    Ok(report)
+}
+
+/// Checks every index points where it may, so views can index freely.
+pub fn validate(report: &Report) -> Result<(), String> {
+    let nodes = report.nodes.len();
+    let functions = report.functions.len();
+    if nodes == 0 {
+        return Err("it has no root node".into());
+    }
+    for (id, node) in report.nodes.iter().enumerate().skip(1) {
+        if node.parent as usize >= id {
+            return Err(format!("node {id} has parent {} (parents come first)", node.parent));
+        }
+        if node.function as usize >= functions {
+            return Err(format!("node {id} names function {} of {functions}", node.function));
+        }
+    }
+    let threads = report.threads.len();
+    let node_ok = |n: u32| (n as usize) < nodes;
+    let thread_ok = |t: u32| (t as usize) < threads;
+    if let Some(cpu) = &report.cpu
+        && let Some(bad) = cpu.samples.iter().find(|s| !node_ok(s.node) || !thread_ok(s.thread))
+    {
+        return Err(format!("a cpu sample points at node {} thread {}", bad.node, bad.thread));
+    }
+    if let Some(calls) = &report.calls
+        && let Some(bad) = calls.stats.iter().find(|s| !node_ok(s.node) || !thread_ok(s.thread))
+    {
+        return Err(format!("a call stat points at node {} thread {}", bad.node, bad.thread));
+    }
+    if let Some(heap) = &report.heap
+        && let Some(bad) = heap.sites.iter().find(|s| !node_ok(s.node))
+    {
+        return Err(format!("a heap site points at node {}", bad.node));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::build::ReportBuilder;
+
+    fn sample_report() -> Report {
+        let mut b = ReportBuilder::new(crate::report::build::tests::run_info());
+        let f = b.function("app::f", Some("/src/f.rs"), Some(3));
+        b.node(crate::report::ROOT, f, 4);
+        b.finish()
+    }
+
+    #[test]
+    fn round_trips_plain_and_compressed() {
+        let dir = tempfile::tempdir().unwrap();
+        let report = sample_report();
+        for name in ["r.json", "r.json.gz"] {
+            let path = dir.path().join(name);
+            save(&report, &path, false).unwrap();
+            assert_eq!(load(&path).unwrap(), report, "{name}");
+        }
+        let gz = std::fs::read(dir.path().join("r.json.gz")).unwrap();
+        assert_eq!(&gz[..2], &[0x1f, 0x8b], "the .gz file is gzip");
+    }
+
+    #[test]
+    fn never_replaces_a_file_unless_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        std::fs::write(&path, "precious").unwrap();
+        assert!(matches!(save(&sample_report(), &path, false), Err(ReportFileError::Exists { .. })));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "precious");
+        save(&sample_report(), &path, true).unwrap();
+        assert_eq!(load(&path).unwrap(), sample_report());
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temporary file left behind");
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_trust() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        let good = serde_json::to_string(&sample_report()).unwrap();
+        let refuse = |content: &[u8]| {
+            std::fs::write(&path, content).unwrap();
+            load(&path).unwrap_err()
+        };
+        assert!(matches!(refuse(b""), ReportFileError::Empty { .. }));
+        assert!(matches!(refuse(&good.as_bytes()[..good.len() / 2]), ReportFileError::Truncated { .. }));
+        assert!(matches!(refuse(b"hello"), ReportFileError::NotAReport { .. }));
+        assert!(matches!(refuse(br#"{"format":"other","version":1}"#), ReportFileError::NotAReport { .. }));
+        let newer = good.replacen(&format!("\"version\":{FORMAT_VERSION}"), "\"version\":99", 1);
+        assert!(matches!(refuse(newer.as_bytes()), ReportFileError::Newer { found: 99, .. }));
+        let bad_node = good.replacen(
+            "\"parent\":0,\"function\":0,\"line\":4",
+            "\"parent\":7,\"function\":0,\"line\":4",
+            1,
+        );
+        assert!(matches!(refuse(bad_node.as_bytes()), ReportFileError::Corrupt { .. }), "{bad_node}");
+        let mut gz = Vec::new();
+        {
+            let mut enc = GzEncoder::new(&mut gz, Compression::default());
+            enc.write_all(good.as_bytes()).unwrap();
+            enc.finish().unwrap();
+        }
+        assert!(matches!(refuse(&gz[..gz.len() / 2]), ReportFileError::Truncated { .. }));
+        assert!(matches!(load(&dir.path().join("none.json")), Err(ReportFileError::Missing { .. })));
+        for error in [refuse(b"hello"), refuse(&good.as_bytes()[..10])] {
+            assert_eq!(error.to_string().lines().count(), 1, "{error}");
+        }
+    }
+}

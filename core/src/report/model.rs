@@ -1,0 +1,257 @@
+//! The report's types. Every figure says what it rests on: sampled CPU
+//! figures carry their sample count and achieved rate, call figures are
+//! exact counts, heap figures are bytes and blocks.
+
+use crate::params::ParamValue;
+use crate::timing::Timing;
+use crate::worker::NamedResult;
+use serde::{Deserialize, Serialize};
+
+/// What the first field of every report file says.
+pub const FORMAT_NAME: &str = "proftui-report";
+/// The format version this build writes; it reads this and older ones.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Index into [`Report::functions`].
+pub type FunctionId = u32;
+/// Index into [`Report::nodes`]; node 0 is the root of every stack.
+pub type NodeId = u32;
+/// Index into [`Report::threads`].
+pub type ThreadId = u32;
+
+/// The root node's id.
+pub const ROOT: NodeId = 0;
+
+/// One profiled run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Always [`FORMAT_NAME`].
+    pub format: String,
+    /// The format version the file was written with.
+    pub version: u32,
+    pub run: RunInfo,
+    /// Every function any pass saw, one entry per name.
+    pub functions: Vec<Function>,
+    /// The calling-context tree shared by all passes: a node is a function
+    /// executing at a line, called from its parent node.
+    pub nodes: Vec<Node>,
+    pub threads: Vec<ThreadInfo>,
+    pub cpu: Option<CpuProfile>,
+    pub calls: Option<CallProfile>,
+    pub heap: Option<HeapProfile>,
+    /// Source text captured at record time, for line tables.
+    pub sources: Vec<SourceFile>,
+}
+
+/// What was run, where and when, and what each pass cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub plugin: String,
+    /// The plugin file as the user named it.
+    pub plugin_path: String,
+    pub workload: String,
+    /// Empty when the workload has no variants.
+    pub variant: String,
+    pub params: Vec<(String, ParamValue)>,
+    /// What the workload reported (from the uninstrumented run).
+    pub results: Vec<NamedResult>,
+    /// Seconds since the Unix epoch.
+    pub recorded_at_unix_s: u64,
+    pub host: HostInfo,
+    pub passes: Vec<PassInfo>,
+}
+
+/// The machine a report was recorded on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HostInfo {
+    pub hostname: String,
+    pub os: String,
+    pub cpus: u32,
+    pub proftui_version: String,
+}
+
+/// Which collector a figure comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PassKind {
+    /// The workload without any profiler: the baseline of every overhead.
+    Bare,
+    Cpu,
+    Calls,
+    Heap,
+}
+
+impl PassKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            PassKind::Bare => "bare",
+            PassKind::Cpu => "cpu",
+            PassKind::Calls => "calls",
+            PassKind::Heap => "heap",
+        }
+    }
+}
+
+/// One pass: how often the workload ran under it and what that cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PassInfo {
+    pub kind: PassKind,
+    /// How many times the workload ran in this pass.
+    pub repeats: u32,
+    /// Each run's timing, in order.
+    pub runs: Vec<Timing>,
+    /// Median wall time per run over the bare pass's median, minus one:
+    /// 0.05 is 5% slower. `None` for the bare pass itself.
+    pub overhead: Option<f64>,
+}
+
+/// A function, identified by its name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Function {
+    /// Demangled, without hash: `simul::naive::evolve`.
+    pub name: String,
+    /// Source file, when debug info or a probe says.
+    pub file: Option<String>,
+    /// The first line known for it (a probe's line or the lowest line seen).
+    pub line: Option<u32>,
+}
+
+/// A node of the calling-context tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Node {
+    /// The caller's node; the root's parent is itself.
+    pub parent: NodeId,
+    /// The function executing; meaningless for the root.
+    pub function: FunctionId,
+    /// The line executing in this frame: the sampled line at the leaf, the
+    /// line of the call in a caller; 0 when unknown (probes know no lines).
+    pub line: u32,
+}
+
+/// A thread one of the passes saw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadInfo {
+    pub pass: PassKind,
+    pub os_id: u64,
+    pub name: String,
+}
+
+/// The cpu pass: stack samples.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CpuProfile {
+    pub requested_hz: f64,
+    /// Samples per second of process CPU time actually delivered.
+    pub achieved_hz: f64,
+    /// Process CPU seconds over the sampling window.
+    pub cpu_s: f64,
+    pub wall_s: f64,
+    /// How many runs of the workload the samples cover.
+    pub repeats: u32,
+    /// Samples lost because the buffer was full.
+    pub dropped: u64,
+    pub samples: Vec<Sample>,
+}
+
+impl CpuProfile {
+    /// CPU seconds one sample stands for.
+    pub fn seconds_per_sample(&self) -> f64 {
+        if self.samples.is_empty() { 0.0 } else { self.cpu_s / self.samples.len() as f64 }
+    }
+}
+
+/// One stack sample: its leaf node, thread and time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sample {
+    pub node: NodeId,
+    pub thread: ThreadId,
+    /// Nanoseconds since the pass started sampling.
+    pub time_ns: u64,
+}
+
+/// The calls pass: exact counts and times per calling context.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallProfile {
+    /// How many runs of the workload the counts cover.
+    pub repeats: u32,
+    pub stats: Vec<CallStat>,
+    /// Probe exits that matched no open call (0 in a well-formed run).
+    pub unmatched_exits: u64,
+}
+
+/// Calls of one calling context on one thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallStat {
+    pub node: NodeId,
+    pub thread: ThreadId,
+    pub calls: u64,
+    pub inclusive_ns: u64,
+    pub self_ns: u64,
+}
+
+/// The heap pass: allocation sites and live bytes over time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeapProfile {
+    pub sites: Vec<HeapSite>,
+    pub total_bytes: u64,
+    pub total_blocks: u64,
+    /// Live bytes at the global peak, and when it happened.
+    pub peak_bytes: u64,
+    pub peak_time_ns: u64,
+    /// Live at the end of the run: leaked by the workload.
+    pub end_bytes: u64,
+    pub end_blocks: u64,
+    pub timeline: Vec<MemoryPoint>,
+}
+
+/// One allocation site: the stack that allocated, and what it allocated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeapSite {
+    pub node: NodeId,
+    pub total_bytes: u64,
+    pub total_blocks: u64,
+    pub bytes_at_peak: u64,
+    pub blocks_at_peak: u64,
+    pub bytes_at_end: u64,
+    pub blocks_at_end: u64,
+    /// The site's own largest live total.
+    pub max_bytes: u64,
+}
+
+/// Live bytes at a moment of the heap pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemoryPoint {
+    pub time_ns: u64,
+    pub live_bytes: u64,
+}
+
+/// A source file's text as it was when the report was recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceFile {
+    pub path: String,
+    pub lines: Vec<String>,
+}
+
+impl Report {
+    /// The function of a node (`None` for the root).
+    pub fn function_of(&self, node: NodeId) -> Option<&Function> {
+        (node != ROOT).then(|| self.functions.get(self.nodes[node as usize].function as usize)).flatten()
+    }
+
+    /// The nodes from the root's child down to `node`.
+    pub fn path(&self, node: NodeId) -> Vec<NodeId> {
+        let mut path = Vec::new();
+        let mut at = node;
+        while at != ROOT {
+            path.push(at);
+            at = self.nodes[at as usize].parent;
+        }
+        path.reverse();
+        path
+    }
+
+    /// The text of `line` (1-based) of `file`, if it was captured.
+    pub fn source_line(&self, file: &str, line: u32) -> Option<&str> {
+        let source = self.sources.iter().find(|s| s.path == file)?;
+        source.lines.get((line as usize).checked_sub(1)?).map(String::as_str)
+    }
+}
