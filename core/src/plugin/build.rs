@@ -13,8 +13,8 @@ use std::process::{Command, Stdio};
 /// Why a missing plugin could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    #[error("{path}: missing, and building it from {crate_dir} failed: could not start cargo: {source}")]
-    NoCargo { path: PathBuf, crate_dir: PathBuf, source: std::io::Error },
+    #[error("{path}: missing, and building it from {crate_dir} failed: could not start cargo: {cause}")]
+    NoCargo { path: PathBuf, crate_dir: PathBuf, cause: std::io::Error },
     #[error("{path}: missing, and building it from {crate_dir} failed (cargo's messages are above)")]
     Failed { path: PathBuf, crate_dir: PathBuf },
     #[error("{path}: missing, and building {crate_dir} produced no shared library; is it a cdylib crate?")]
@@ -50,10 +50,10 @@ pub fn resolve_plugin_path(path: &Path, announce: impl FnOnce(&Path)) -> Result<
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .map_err(|source| BuildError::NoCargo {
+        .map_err(|cause| BuildError::NoCargo {
             path: path.to_path_buf(),
             crate_dir: crate_dir.clone(),
-            source,
+            cause,
         })?;
     let mut library = None;
     if let Some(stdout) = child.stdout.take() {

@@ -13,8 +13,8 @@ pub enum InspectError {
     Missing { path: PathBuf },
     #[error("{path}: is a directory, not a plugin; give the path of a .so file")]
     Directory { path: PathBuf },
-    #[error("{path}: cannot read it: {source}")]
-    Unreadable { path: PathBuf, source: std::io::Error },
+    #[error("{path}: cannot read it: {cause}")]
+    Unreadable { path: PathBuf, cause: std::io::Error },
     #[error("{path}: the file is empty, not a shared library; rebuild the plugin")]
     Empty { path: PathBuf },
     #[error(
@@ -53,7 +53,7 @@ pub fn inspect_file(path: &Path) -> Result<(), InspectError> {
     let owned = || path.to_path_buf();
     let meta = std::fs::metadata(path).map_err(|source| match source.kind() {
         std::io::ErrorKind::NotFound => InspectError::Missing { path: owned() },
-        _ => InspectError::Unreadable { path: owned(), source },
+        _ => InspectError::Unreadable { path: owned(), cause: source },
     })?;
     if meta.is_dir() {
         return Err(InspectError::Directory { path: owned() });
@@ -61,7 +61,7 @@ pub fn inspect_file(path: &Path) -> Result<(), InspectError> {
     if meta.len() == 0 {
         return Err(InspectError::Empty { path: owned() });
     }
-    let unreadable = |source| InspectError::Unreadable { path: owned(), source };
+    let unreadable = |cause| InspectError::Unreadable { path: owned(), cause };
     let mut file = File::open(path).map_err(unreadable)?;
     let mut bytes = Vec::new();
     (&mut file).take(64 * 1024).read_to_end(&mut bytes).map_err(unreadable)?;

@@ -19,8 +19,10 @@ use std::path::{Path, PathBuf};
 pub enum ReportFileError {
     #[error("{path}: no such report file")]
     Missing { path: PathBuf },
-    #[error("{path}: cannot read it: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}: is a directory, not a report file")]
+    Directory { path: PathBuf },
+    #[error("{path}: cannot read it: {cause}")]
+    Read { path: PathBuf, cause: std::io::Error },
     #[error("{path}: the file is empty, not a report")]
     Empty { path: PathBuf },
     #[error("{path}: not a proftui report ({why})")]
@@ -35,8 +37,8 @@ pub enum ReportFileError {
     Newer { path: PathBuf, found: u32, supported: u32 },
     #[error("{path}: already exists; choose another name or pass --force to replace it")]
     Exists { path: PathBuf },
-    #[error("{path}: cannot write it: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    #[error("{path}: cannot write it: {cause}")]
+    Write { path: PathBuf, cause: std::io::Error },
 }
 
 /// True when `path` asks for the compressed form.
@@ -47,7 +49,7 @@ fn compressed(path: &Path) -> bool {
 /// Saves `report` to `path` atomically. Refuses to replace an existing file
 /// unless `replace` is true.
 pub fn save(report: &Report, path: &Path, replace: bool) -> Result<(), ReportFileError> {
-    let write_error = |source| ReportFileError::Write { path: path.to_path_buf(), source };
+    let write_error = |cause| ReportFileError::Write { path: path.to_path_buf(), cause };
     if !replace && path.exists() {
         return Err(ReportFileError::Exists { path: path.to_path_buf() });
     }
@@ -88,14 +90,17 @@ struct Header {
 /// Loads a report, refusing files it cannot trust.
 pub fn load(path: &Path) -> Result<Report, ReportFileError> {
     let owned = || path.to_path_buf();
+    if path.is_dir() {
+        return Err(ReportFileError::Directory { path: owned() });
+    }
     let file = File::open(path).map_err(|source| match source.kind() {
         std::io::ErrorKind::NotFound => ReportFileError::Missing { path: owned() },
-        _ => ReportFileError::Read { path: owned(), source },
+        _ => ReportFileError::Read { path: owned(), cause: source },
     })?;
     let mut bytes = Vec::new();
     BufReader::new(file)
         .read_to_end(&mut bytes)
-        .map_err(|source| ReportFileError::Read { path: owned(), source })?;
+        .map_err(|cause| ReportFileError::Read { path: owned(), cause })?;
     if bytes.is_empty() {
         return Err(ReportFileError::Empty { path: owned() });
     }

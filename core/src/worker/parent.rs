@@ -30,8 +30,8 @@ pub struct RunOptions {
 /// How a worker ended, when it did not end well.
 #[derive(Debug, thiserror::Error)]
 pub enum WorkerError {
-    #[error("cannot start the worker process {exe}: {source}")]
-    Spawn { exe: PathBuf, source: std::io::Error },
+    #[error("cannot start the worker process {exe}: {cause}")]
+    Spawn { exe: PathBuf, cause: std::io::Error },
     #[error("{0}")]
     LoadFailed(String),
     #[error("{0}")]
@@ -117,7 +117,7 @@ pub fn run_worker(
         // which then decides what to kill.
         .process_group(0)
         .spawn()
-        .map_err(|source| WorkerError::Spawn { exe: options.exe.clone(), source })?;
+        .map_err(|cause| WorkerError::Spawn { exe: options.exe.clone(), cause })?;
 
     let tail = Arc::new(Mutex::new(Tail { bytes: VecDeque::new() }));
     let stderr_reader = child.stderr.take().map(|s| spawn_reader(s, Arc::clone(&tail)));

@@ -105,10 +105,10 @@ pub enum HeapError {
     TempDir(#[source] std::io::Error),
     #[error("cannot start the memory timeline thread: {0}")]
     Sampler(#[source] std::io::Error),
-    #[error("cannot read dhat's output {path}: {source}")]
-    ReadDhat { path: PathBuf, source: std::io::Error },
-    #[error("dhat's output {path} is not valid JSON of its format: {source}")]
-    ParseDhat { path: PathBuf, source: serde_json::Error },
+    #[error("cannot read dhat's output {path}: {cause}")]
+    ReadDhat { path: PathBuf, cause: std::io::Error },
+    #[error("dhat's output {path} is not valid JSON of its format: {cause}")]
+    ParseDhat { path: PathBuf, cause: serde_json::Error },
     #[error(
         "dhat's output {path} is version {version} in mode `{mode}`, not a version 2 `rust-heap` profile"
     )]

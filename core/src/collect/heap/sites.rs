@@ -44,9 +44,9 @@ struct ProgramPoint {
 /// Stacks that come out the same after clean-up are one site.
 pub(super) fn read_sites(path: &Path) -> Result<Vec<HeapSite>, HeapError> {
     let text = std::fs::read_to_string(path)
-        .map_err(|source| HeapError::ReadDhat { path: path.to_owned(), source })?;
-    let file: DhatFile = serde_json::from_str(&text)
-        .map_err(|source| HeapError::ParseDhat { path: path.to_owned(), source })?;
+        .map_err(|cause| HeapError::ReadDhat { path: path.to_owned(), cause })?;
+    let file: DhatFile =
+        serde_json::from_str(&text).map_err(|cause| HeapError::ParseDhat { path: path.to_owned(), cause })?;
     if file.version != 2 || file.mode != "rust-heap" {
         return Err(HeapError::UnexpectedDhat {
             path: path.to_owned(),
