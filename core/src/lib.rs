@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod collect;
 pub mod params;
 pub mod plugin;
+pub mod record;
 pub mod report;
 pub mod timing;
 pub mod worker;

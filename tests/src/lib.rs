@@ -2,6 +2,9 @@
 //! the plugins once, run proftui, and compile C plugins with the system
 //! compiler.
 
+pub mod pty;
+
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -12,7 +15,7 @@ pub fn workspace() -> PathBuf {
 }
 
 /// Packages the tests need built in release mode.
-const PACKAGES: [&str; 6] = ["proftui", "simul", "taylor", "counters", "pi", "faults"];
+const PACKAGES: [&str; 7] = ["proftui", "simul", "taylor", "counters", "pi", "faults", "calibrate"];
 
 /// Builds proftui and the plugins (release) once per test process and
 /// returns the target directory.
@@ -40,9 +43,16 @@ pub fn plugin(name: &str) -> PathBuf {
 
 /// Runs the release proftui with `args` from the workspace root.
 pub fn proftui(args: &[&str]) -> Output {
+    proftui_with_env(args, &[])
+}
+
+/// Runs the release proftui with `args` from the workspace root, with the
+/// environment variables `env` added (its workers inherit them).
+pub fn proftui_with_env(args: &[&str], env: &[(&str, &OsStr)]) -> Output {
     Command::new(release_dir().join("proftui"))
         .current_dir(workspace())
         .args(args)
+        .envs(env.iter().copied())
         .output()
         .expect("proftui starts")
 }

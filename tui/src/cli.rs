@@ -56,6 +56,12 @@ pub enum Command {
     Record(RecordArgs),
     /// Print a view of a saved report as text or JSON.
     Report(ReportArgs),
+    /// Explore a saved report in the terminal.
+    Open {
+        /// The report file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
     /// Print a shell completion script, e.g. `proftui completions bash`.
     Completions {
         /// The shell to complete for.

@@ -50,12 +50,24 @@ pub fn dispatch(command: Command) -> Result<ExitCode> {
         Command::Load { plugin, workload } => {
             let session = Session::open(&plugin)?;
             let invocation = session.invocation(&workload)?;
-            let records = session.run(&invocation, 1)?;
-            print!("{}", output::run_summary(&session.info, &invocation, &records));
+            if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+                crate::explorer::load(crate::explorer::views::run::PluginSource {
+                    path: session.path.clone(),
+                    display: session.display_path.clone(),
+                    info: session.info.clone(),
+                    worker: session.options.clone(),
+                })?;
+            } else {
+                // No terminal to explore in (a pipe, CI): run the workload
+                // once and print what a run shows.
+                let records = session.run(&invocation, 1)?;
+                print!("{}", output::run_summary(&session.info, &invocation, &records));
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Record(args) => crate::record::run(&args),
         Command::Report(args) => crate::report_view::run(&args),
+        Command::Open { file } => crate::explorer::open(&file).map(|()| ExitCode::SUCCESS),
         Command::Completions { shell } => {
             let mut command = <crate::cli::Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "proftui", &mut std::io::stdout());
@@ -83,6 +95,12 @@ pub fn exit_code_for(error: &anyhow::Error) -> u8 {
             return match worker {
                 WorkerError::LoadFailed(_) => 2,
                 WorkerError::Cancelled => 130,
+                _ => 1,
+            };
+        }
+        if let Some(record) = cause.downcast_ref::<proftui_core::record::RecordError>() {
+            return match record {
+                proftui_core::record::RecordError::Cancelled => 130,
                 _ => 1,
             };
         }

@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod explorer;
 mod output;
 mod record;
 mod report_view;

@@ -11,7 +11,7 @@ mod heap;
 mod lines;
 mod table;
 mod tree;
-mod units;
+pub(crate) mod units;
 
 use crate::cli::{Format, ReportArgs, ReportView, SortKey as CliSortKey};
 use anyhow::Result;

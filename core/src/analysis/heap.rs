@@ -71,9 +71,30 @@ pub const LIBRARY_PREFIXES: &[&str] = &[
     "<proftui_plugin::",
 ];
 
-/// Whether `function` is allocator or standard-library code.
+/// The crates whose trait implementations are library code.
+const LIBRARY_CRATES: &[&str] = &["alloc::", "core::", "std::", "hashbrown::", "proftui_plugin::"];
+
+/// Whether `function` is allocator or standard-library code: its path
+/// starts in a library crate, or it is a library trait's method on a type
+/// that names no other crate (`<T as alloc::string::ToString>::to_string`,
+/// `<u64 as alloc::string::SpecToString>::spec_to_string`): the orphan rule
+/// puts an impl of a library trait for a generic parameter or a primitive
+/// in the library itself, unless a type of another crate is among the
+/// trait's arguments.
 pub fn is_library_frame(function: &str) -> bool {
-    LIBRARY_PREFIXES.iter().any(|prefix| function.starts_with(prefix))
+    if LIBRARY_PREFIXES.iter().any(|prefix| function.starts_with(prefix)) {
+        return true;
+    }
+    let Some((_, trait_path)) = function.strip_prefix('<').and_then(|q| q.split_once(" as ")) else {
+        return false;
+    };
+    let library = |path: &str| LIBRARY_CRATES.iter().any(|krate| path.starts_with(krate));
+    // Every path in the name, the self type's and the trait's arguments
+    // included; a segment after `>::` (the method) is not a path of its own.
+    let mut paths = function
+        .split(['<', '>', ',', ' ', '(', ')', '[', ']', '&', ';', '*'])
+        .filter(|token| token.contains("::") && !token.starts_with("::"));
+    library(trait_path) && paths.all(library)
 }
 
 /// One allocation site.
@@ -226,10 +247,21 @@ mod tests {
             "std::io::read_to_end",
             "core::ptr::drop_in_place",
             "__rust_alloc",
+            "<T as alloc::slice::<impl [T]>::to_vec_in::ConvertVec>::to_vec",
+            "<T as alloc::string::ToString>::to_string",
+            "<u64 as alloc::string::SpecToString>::spec_to_string",
+            "<[T] as core::fmt::Debug>::fmt",
         ] {
             assert!(is_library_frame(name), "{name}");
         }
-        for name in ["taylor::factorial", "<simul::Grid as core::clone::Clone>::clone", "malloc_user::run"] {
+        for name in [
+            "taylor::factorial",
+            "<simul::Grid as core::clone::Clone>::clone",
+            "<simul::soa::Particles as core::convert::From<&[simul::Particle]>>::from",
+            "<u64 as core::ops::arith::Add<units::Metres>>::add",
+            "<T as app::Describe>::describe",
+            "malloc_user::run",
+        ] {
             assert!(!is_library_frame(name), "{name}");
         }
     }

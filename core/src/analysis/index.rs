@@ -12,6 +12,7 @@ use super::Filter;
 use super::basis::Basis;
 use super::heap::HeapFigures;
 use crate::report::{FunctionId, NodeId, ROOT, Report};
+use std::sync::Arc;
 
 /// Calls-pass figures of one node, summed over the selected threads.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -28,9 +29,27 @@ pub(crate) enum Step {
     Exit(NodeId),
 }
 
+/// The report an analysis reads: borrowed (one-off views) or shared (the
+/// explorer keeps the report and its index together).
+pub(crate) enum ReportRef<'r> {
+    Borrowed(&'r Report),
+    Shared(Arc<Report>),
+}
+
+impl std::ops::Deref for ReportRef<'_> {
+    type Target = Report;
+
+    fn deref(&self) -> &Report {
+        match self {
+            ReportRef::Borrowed(report) => report,
+            ReportRef::Shared(report) => report,
+        }
+    }
+}
+
 /// A report indexed for its views under one filter.
 pub struct Analysis<'r> {
-    pub(crate) report: &'r Report,
+    pub(crate) report: ReportRef<'r>,
     basis: Basis,
     /// `children[child_start[n]..child_start[n + 1]]` are `n`'s children.
     child_start: Vec<u32>,
@@ -49,10 +68,21 @@ pub struct Analysis<'r> {
     pub(crate) subtree_heap: Vec<HeapFigures>,
 }
 
+impl Analysis<'static> {
+    /// Indexes a shared report; the analysis keeps it alive.
+    pub fn shared(report: Arc<Report>, filter: &Filter) -> Self {
+        Self::index(ReportRef::Shared(report), filter)
+    }
+}
+
 impl<'r> Analysis<'r> {
     /// Indexes `report` (which must be valid, as loaded or built) for the
     /// samples and statistics `filter` selects.
     pub fn new(report: &'r Report, filter: &Filter) -> Self {
+        Self::index(ReportRef::Borrowed(report), filter)
+    }
+
+    fn index(report: ReportRef<'r>, filter: &Filter) -> Self {
         let n = report.nodes.len();
         let mut child_start = vec![0u32; n + 1];
         for node in report.nodes.iter().skip(1) {
@@ -90,13 +120,13 @@ impl<'r> Analysis<'r> {
                 for s in &heap.sites {
                     site[s.node as usize] += HeapFigures::of_site(s);
                 }
-                let subtree = subtree_sums(report, &site);
+                let subtree = subtree_sums(&report, &site);
                 (site, subtree)
             }
             None => (Vec::new(), Vec::new()),
         };
-        let subtree_samples = subtree_sums(report, &self_samples);
-        let basis = Basis::new(report, filter, calls.iter().flatten().map(|c| c.calls));
+        let subtree_samples = subtree_sums(&report, &self_samples);
+        let basis = Basis::new(&report, filter, calls.iter().flatten().map(|c| c.calls));
 
         let mut analysis = Self {
             report,
@@ -120,12 +150,12 @@ impl<'r> Analysis<'r> {
     }
 
     /// The report being viewed.
-    pub fn report(&self) -> &'r Report {
-        self.report
+    pub fn report(&self) -> &Report {
+        &self.report
     }
 
     /// The name of a function.
-    pub fn name(&self, function: FunctionId) -> &'r str {
+    pub fn name(&self, function: FunctionId) -> &str {
         &self.report.functions[function as usize].name
     }
 

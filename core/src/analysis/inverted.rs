@@ -170,7 +170,7 @@ impl Analysis<'_> {
         let mut pending = Pending {
             weight,
             basis: self.basis().clone(),
-            ranks: name_ranks(self.report),
+            ranks: name_ranks(&self.report),
             parent: merged.parent,
             function: merged.function,
             costs,

@@ -277,7 +277,7 @@ impl Analysis<'_> {
             let parent = nodes[id].parent as usize;
             nodes[parent].children.push(id as u32);
         }
-        let ranks = name_ranks(self.report);
+        let ranks = name_ranks(&self.report);
         for id in 0..nodes.len() {
             let mut children = std::mem::take(&mut nodes[id].children);
             children.sort_by(|&a, &b| heaviest_first(&ranks, &nodes[a as usize], &nodes[b as usize]));

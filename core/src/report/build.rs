@@ -128,15 +128,18 @@ impl ReportBuilder {
 
     /// The leaf node of a stack given root first, without the host's
     /// frames at the root end (see [`workload_frames`]) and without the
-    /// SDK's inlined probe code, whose cost belongs to the probed function.
+    /// SDK's inlined probe code at the leaf end, whose cost belongs to the
+    /// probed function.
     pub fn stack(&mut self, frames: &[Frame]) -> NodeId {
         self.stack_under(ROOT, workload_frames(frames))
     }
 
-    /// Like [`stack`](Self::stack), hung under `parent` and keeping every
-    /// frame but the probes' (a truncated stack has no root end to trim).
+    /// Like [`stack`](Self::stack), hung under `parent`, keeping the root
+    /// end (a truncated stack has none to trim) and cutting at the probes.
     fn stack_under(&mut self, parent: NodeId, frames: &[Frame]) -> NodeId {
-        frames.iter().filter(|f| !is_probe_frame(&f.function)).fold(parent, |parent, frame| {
+        // Everything from the probe guard down (its inlined atomics
+        // included) is the probe's own cost: the probed function's time.
+        frames.iter().take_while(|f| !is_probe_frame(&f.function)).fold(parent, |parent, frame| {
             let function = self.function(&frame.function, frame.file.as_deref(), frame.line);
             self.node(parent, function, frame.line.unwrap_or(0))
         })
@@ -355,6 +358,19 @@ pub(crate) mod tests {
         assert_ne!(report.path(a)[0], report.path(d)[0], "another call line is another node");
         assert_eq!(report.functions.len(), 4);
         assert_eq!(report.function_of(a).map(|f| f.name.as_str()), Some("app::leaf"));
+    }
+
+    #[test]
+    fn samples_in_an_inlined_probe_are_the_probed_function_own_time() {
+        let mut b = ReportBuilder::new(run_info());
+        let leaf = b.stack(&[
+            frame("taylor::factorial", 19),
+            frame("<proftui_plugin::probe::ProbeGuard as core::ops::drop::Drop>::drop", 80),
+            frame("core::sync::atomic::atomic_load", 3000),
+        ]);
+        let report = b.finish();
+        assert_eq!(report.function_of(leaf).map(|f| f.name.as_str()), Some("taylor::factorial"));
+        assert_eq!(report.functions.len(), 1);
     }
 
     #[test]

@@ -23,13 +23,18 @@ const PROGRESS_INTERVAL: Duration = Duration::from_millis(50);
 
 /// The event channel to the parent: the original stdout.
 #[derive(Clone)]
-pub(super) struct Channel(Arc<Mutex<File>>);
+pub(super) struct Channel {
+    out: Arc<Mutex<File>>,
+    /// When progress was last sent, shared by every run of the worker: a
+    /// workload repeated a thousand times must not write a thousand times.
+    last_progress: Arc<Mutex<Option<Instant>>>,
+}
 
 impl Channel {
     pub(super) fn send(&self, event: &Event) {
         if let Ok(mut line) = serde_json::to_string(event) {
             line.push('\n');
-            if let Ok(mut out) = self.0.lock() {
+            if let Ok(mut out) = self.out.lock() {
                 // A parent that stopped listening will kill or reap us; there is
                 // nobody left to tell about a failed write.
                 let _ = out.write_all(line.as_bytes());
@@ -44,9 +49,10 @@ impl Channel {
 /// stderr, so anything the plugin prints cannot corrupt the protocol, and
 /// asks the kernel to kill this process if the parent thread goes away.
 pub fn worker_main(spec_json: &str) -> i32 {
-    let Ok(channel) =
-        nix::unistd::dup(std::io::stdout()).map(|fd| Channel(Arc::new(Mutex::new(File::from(fd)))))
-    else {
+    let Ok(channel) = nix::unistd::dup(std::io::stdout()).map(|fd| Channel {
+        out: Arc::new(Mutex::new(File::from(fd))),
+        last_progress: Arc::new(Mutex::new(None)),
+    }) else {
         return EXIT_PROTOCOL;
     };
     if nix::unistd::dup2_stdout(std::io::stderr()).is_err() {
@@ -125,11 +131,10 @@ pub(super) fn values(
 fn run_state(channel: &Channel, repeat: u32, results: &Arc<Mutex<Vec<NamedResult>>>) -> RunState {
     let channel = channel.clone();
     let results = Arc::clone(results);
-    let last_progress = Mutex::new(None::<Instant>);
     RunState::new(move |event| match event {
         RunEvent::Progress(fraction) => {
-            let Ok(mut last) = last_progress.lock() else { return };
-            if last.is_none_or(|t| t.elapsed() >= PROGRESS_INTERVAL) || fraction >= 1.0 {
+            let Ok(mut last) = channel.last_progress.lock() else { return };
+            if last.is_none_or(|t| t.elapsed() >= PROGRESS_INTERVAL) {
                 *last = Some(Instant::now());
                 channel.send(&Event::Progress { repeat, fraction });
             }

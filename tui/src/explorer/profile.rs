@@ -1,0 +1,80 @@
+//! A report opened in the explorer: the report, its index under the current
+//! thread filter, and the rows views read (computed once per filter, not
+//! per frame).
+
+use proftui_core::analysis::{Analysis, Filter, FlatRow};
+use proftui_core::report::{Report, ThreadId};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// One thread choice of the `t` key: a name and its ids in every pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadChoice {
+    pub label: String,
+    pub ids: Vec<ThreadId>,
+}
+
+pub struct Profile {
+    pub report: Arc<Report>,
+    /// Where it was loaded from or last saved to; `None` for a fresh run.
+    pub path: Option<PathBuf>,
+    pub analysis: Analysis<'static>,
+    pub flat: Vec<FlatRow>,
+    pub threads: Vec<ThreadChoice>,
+    /// Index into `threads`; `None` for all threads.
+    pub thread: Option<usize>,
+}
+
+impl Profile {
+    pub fn new(report: Arc<Report>, path: Option<PathBuf>) -> Self {
+        let threads = thread_choices(&report);
+        let analysis = Analysis::shared(Arc::clone(&report), &Filter::default());
+        let flat = analysis.flat();
+        Self { report, path, analysis, flat, threads, thread: None }
+    }
+
+    /// Re-indexes for the next thread choice (all → each → all).
+    pub fn next_thread(&mut self) {
+        self.thread = match self.thread {
+            None if !self.threads.is_empty() => Some(0),
+            Some(i) if i + 1 < self.threads.len() => Some(i + 1),
+            _ => None,
+        };
+        let filter = Filter { threads: self.thread.map(|i| self.threads[i].ids.clone()) };
+        self.analysis = Analysis::shared(Arc::clone(&self.report), &filter);
+        self.flat = self.analysis.flat();
+    }
+
+    /// The file name offered when saving: where it came from, or
+    /// `plugin-workload-variant.json` for a fresh run.
+    pub fn default_save_path(&self) -> PathBuf {
+        self.path.clone().unwrap_or_else(|| {
+            let run = &self.report.run;
+            let mut name = format!("{}-{}", run.plugin, run.workload);
+            if !run.variant.is_empty() {
+                name = format!("{name}-{}", run.variant);
+            }
+            PathBuf::from(format!("{name}.json"))
+        })
+    }
+
+    /// `all threads` or the chosen thread's label.
+    pub fn thread_label(&self) -> &str {
+        self.thread.map_or("all threads", |i| self.threads[i].label.as_str())
+    }
+}
+
+/// Threads by name across passes (the same thread has another id in each
+/// pass's worker); unnamed threads by OS id.
+fn thread_choices(report: &Report) -> Vec<ThreadChoice> {
+    let mut choices: Vec<ThreadChoice> = Vec::new();
+    for (id, thread) in report.threads.iter().enumerate() {
+        let label =
+            if thread.name.is_empty() { format!("thread {}", thread.os_id) } else { thread.name.clone() };
+        match choices.iter_mut().find(|c| c.label == label) {
+            Some(choice) => choice.ids.push(id as ThreadId),
+            None => choices.push(ThreadChoice { label, ids: vec![id as ThreadId] }),
+        }
+    }
+    choices
+}

@@ -1,0 +1,596 @@
+//! The line table of the focused function, read like line_profiler's:
+//! line, samples with the line on the stack, self samples, cpu time per
+//! run, % time, calls, bytes allocated under the line and the source text
+//! captured at record time. The hottest line is marked `>`, bold, and
+//! selected when the table is built; rows sort by line, samples, self or
+//! bytes.
+
+use crate::explorer::action::Action;
+use crate::explorer::views::{Ctx, Outcome, View};
+use crate::explorer::widgets::table::{self, Align, Column, Cursor};
+use crate::report_view::units::{NONE, human_bytes, percent, seconds};
+use proftui_core::analysis::{Basis, LineRow, LineTable};
+use proftui_core::report::FunctionId;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+use std::cmp::Reverse;
+
+/// The orders `>` cycles through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Sort {
+    #[default]
+    Line,
+    Samples,
+    SelfSamples,
+    Bytes,
+}
+
+impl Sort {
+    const ALL: [Sort; 4] = [Sort::Line, Sort::Samples, Sort::SelfSamples, Sort::Bytes];
+
+    fn name(self) -> &'static str {
+        match self {
+            Sort::Line => "line",
+            Sort::Samples => "samples",
+            Sort::SelfSamples => "self samples",
+            Sort::Bytes => "bytes",
+        }
+    }
+
+    fn step(self, forward: bool) -> Self {
+        let at = Self::ALL.iter().position(|s| *s == self).unwrap_or(0);
+        let len = Self::ALL.len();
+        Self::ALL[if forward { (at + 1) % len } else { (at + len - 1) % len }]
+    }
+}
+
+/// What the caption says about the function as a whole.
+#[derive(Debug, Clone, Default)]
+struct Summary {
+    /// `file:line` or `file`, `None` when no file is known.
+    location: Option<String>,
+    /// Selected samples with the function on the stack.
+    samples: u64,
+    /// Every selected sample; `None` without a cpu pass.
+    all_samples: Option<u64>,
+    /// Cpu seconds per run of `samples`.
+    cpu_s: f64,
+    /// Allocated bytes of the heap pass, for shares; `None` without one.
+    all_bytes: Option<u64>,
+    /// Whether the report holds the text of the function's file.
+    has_source: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    /// The focused function's table, rows in display order; `None`
+    /// without a focus.
+    table: Option<LineTable>,
+    summary: Summary,
+    pub cursor: Cursor,
+    sort: Sort,
+    reversed: bool,
+}
+
+impl State {
+    fn build(&mut self, ctx: &Ctx, function: FunctionId) {
+        let profile = ctx.profile;
+        let basis = profile.analysis.basis();
+        let table = profile.analysis.lines(function);
+        let info = &profile.report.functions[function as usize];
+        let samples = profile.flat.iter().find(|r| r.function == function).map_or(0, |r| r.inclusive_samples);
+        self.summary = Summary {
+            location: table.file.as_ref().map(|file| match info.line {
+                Some(line) => format!("{file}:{line}"),
+                None => file.clone(),
+            }),
+            samples,
+            all_samples: basis.cpu.as_ref().map(|cpu| cpu.samples),
+            cpu_s: basis.cpu.as_ref().map_or(0.0, |cpu| cpu.seconds(samples)),
+            all_bytes: basis.heap.as_ref().map(|heap| heap.totals.bytes),
+            has_source: table
+                .file
+                .as_deref()
+                .is_some_and(|file| profile.report.sources.iter().any(|s| s.path == file)),
+        };
+        self.table = Some(table);
+        self.sort_rows();
+        self.select_hottest(ctx.page_rows);
+    }
+
+    /// Selects the hottest line (by samples, else by bytes) and scrolls
+    /// it to a third of the page, so the lines around it show.
+    fn select_hottest(&mut self, page_rows: usize) {
+        let Some(table) = &self.table else { return };
+        let hottest = table.hottest_line.or_else(|| {
+            table
+                .rows
+                .iter()
+                .filter(|r| r.heap.is_some_and(|h| h.bytes > 0))
+                .max_by_key(|r| (r.heap.map_or(0, |h| h.bytes), Reverse(r.line)))
+                .map(|r| r.line)
+        });
+        let index = hottest.and_then(|line| table.rows.iter().position(|r| r.line == line)).unwrap_or(0);
+        self.cursor = Cursor { selected: index, offset: index.saturating_sub(page_rows / 3) };
+    }
+
+    fn rows(&self) -> &[LineRow] {
+        self.table.as_ref().map_or(&[], |t| t.rows.as_slice())
+    }
+
+    fn selected_line(&self) -> Option<u32> {
+        self.rows().get(self.cursor.selected).map(|r| r.line)
+    }
+
+    /// Orders the rows, heaviest first (by line: ascending), keeping the
+    /// selected line selected.
+    fn sort_rows(&mut self) {
+        let selected = self.selected_line();
+        let (sort, reversed) = (self.sort, self.reversed);
+        let Some(table) = &mut self.table else { return };
+        let bytes = |r: &LineRow| r.heap.map_or(-1, |h| h.bytes as i128);
+        match sort {
+            Sort::Line => table.rows.sort_by_key(|r| r.line),
+            Sort::Samples => {
+                table.rows.sort_by_key(|r| (Reverse(r.inclusive_samples), Reverse(r.self_samples), r.line))
+            }
+            Sort::SelfSamples => {
+                table.rows.sort_by_key(|r| (Reverse(r.self_samples), Reverse(r.inclusive_samples), r.line))
+            }
+            Sort::Bytes => table.rows.sort_by_key(|r| (Reverse(bytes(r)), r.line)),
+        }
+        if reversed {
+            table.rows.reverse();
+        }
+        if let Some(index) = selected.and_then(|line| table.rows.iter().position(|r| r.line == line)) {
+            self.cursor.selected = index;
+        }
+    }
+
+    fn step(&mut self, action: Action, page: usize) {
+        use Action as A;
+        let len = self.rows().len();
+        let page = page as isize;
+        match action {
+            A::Up => self.cursor.step(-1, len),
+            A::Down => self.cursor.step(1, len),
+            A::PageUp => self.cursor.step(-page, len),
+            A::PageDown => self.cursor.step(page, len),
+            A::Top => self.cursor.selected = 0,
+            A::Bottom => self.cursor.selected = len.saturating_sub(1),
+            A::SortNext | A::SortPrev => {
+                self.sort = self.sort.step(action == A::SortNext);
+                self.sort_rows();
+            }
+            A::ReverseSort => {
+                self.reversed = !self.reversed;
+                self.sort_rows();
+            }
+            _ => {}
+        }
+    }
+}
+
+impl View for State {
+    fn refresh(&mut self, ctx: &Ctx) {
+        match ctx.focus {
+            Some(function) => self.build(ctx, function),
+            None => *self = Self { sort: self.sort, reversed: self.reversed, ..Self::default() },
+        }
+    }
+
+    fn update(&mut self, action: Action, ctx: &Ctx) -> Outcome {
+        self.step(action, ctx.page_rows);
+        Outcome::Nothing
+    }
+
+    /// Searches the source text of the lines.
+    fn find(&mut self, needle: &str, forward: bool, include_current: bool, _ctx: &Ctx) -> bool {
+        let rows = self.rows();
+        let len = rows.len();
+        let start = self.cursor.selected;
+        let first = usize::from(!include_current);
+        let found = (first..len + first)
+            .map(|step| if forward { (start + step) % len } else { (start + len - step % len) % len })
+            .find(|&index| rows[index].source.as_ref().is_some_and(|s| s.to_lowercase().contains(needle)));
+        if let Some(index) = found {
+            self.cursor.selected = index;
+        }
+        found.is_some()
+    }
+
+    fn draw(&mut self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        draw(frame, area, self, ctx);
+    }
+}
+
+/// The table's columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Line,
+    Samples,
+    SelfSamples,
+    Time,
+    Percent,
+    Calls,
+    Bytes,
+    Source,
+}
+
+impl Col {
+    fn column(self) -> Column {
+        let (title, width, align) = match self {
+            Col::Line => ("line", 6, Align::Right),
+            Col::Samples => ("samples", 7, Align::Right),
+            Col::SelfSamples => ("self", 6, Align::Right),
+            Col::Time => ("cpu/run", 8, Align::Right),
+            Col::Percent => ("% time", 6, Align::Right),
+            Col::Calls => ("calls", 5, Align::Right),
+            Col::Bytes => ("bytes", 9, Align::Right),
+            Col::Source => ("source", 10, Align::Left),
+        };
+        Column { title, width, align }
+    }
+
+    /// The columns that fit `width`, dropping the least needed first (the
+    /// calls, unknown per line today; then self and time, which samples
+    /// and % stand in for).
+    fn fitting(width: u16) -> &'static [Col] {
+        use Col::*;
+        match width {
+            100.. => &[Line, Samples, SelfSamples, Time, Percent, Calls, Bytes, Source],
+            72.. => &[Line, Samples, SelfSamples, Time, Percent, Bytes, Source],
+            56.. => &[Line, Samples, Percent, Bytes, Source],
+            _ => &[Line, Samples, Source],
+        }
+    }
+}
+
+/// `part` as a share of `total`, or the dash when there is no total.
+fn share(part: u64, total: Option<u64>) -> String {
+    match total {
+        Some(total) if total > 0 => percent(part as f64 * 100.0 / total as f64),
+        _ => NONE.to_string(),
+    }
+}
+
+fn cell(col: Col, row: &LineRow, hottest: bool, basis: &Basis, summary: &Summary, relative: bool) -> String {
+    let cpu = basis.cpu.is_some();
+    let samples = |n: u64| match (cpu, relative) {
+        (false, _) => NONE.to_string(),
+        (true, true) => share(n, summary.all_samples),
+        (true, false) => n.to_string(),
+    };
+    match col {
+        Col::Line => {
+            let line = if row.line == 0 { "?".to_string() } else { row.line.to_string() };
+            if hottest { format!("> {line}") } else { line }
+        }
+        Col::Samples => samples(row.inclusive_samples),
+        Col::SelfSamples => samples(row.self_samples),
+        Col::Time => {
+            if cpu {
+                seconds(row.inclusive_cpu_s)
+            } else {
+                NONE.to_string()
+            }
+        }
+        Col::Percent => {
+            if cpu {
+                percent(row.percent)
+            } else {
+                NONE.to_string()
+            }
+        }
+        Col::Calls => row.calls.map_or_else(|| NONE.to_string(), |c| c.to_string()),
+        Col::Bytes => row.heap.map_or_else(
+            || NONE.to_string(),
+            |h| if relative { share(h.bytes, summary.all_bytes) } else { human_bytes(h.bytes) },
+        ),
+        Col::Source => match (row.line, &row.source) {
+            (0, _) => "(frames whose line is unknown)".to_string(),
+            (_, Some(source)) => source.clone(),
+            (_, None) => String::new(),
+        },
+    }
+}
+
+/// The caption: which function and where, what its figures rest on, the
+/// hottest line; then how rows are ordered and what the columns mean.
+fn captions(state: &State, table: &LineTable) -> [String; 3] {
+    let summary = &state.summary;
+    let mut title = table.name.clone();
+    match &summary.location {
+        Some(location) if summary.has_source => title.push_str(&format!(" at {location}")),
+        Some(location) => {
+            title.push_str(&format!(" at {location} (no source text in the report for this file)"))
+        }
+        None => title.push_str(" (no source file known)"),
+    }
+    let mut figures = match summary.all_samples {
+        Some(all) => format!(
+            "{} of {all} samples on the stack ({}) · {} cpu/run",
+            summary.samples,
+            share(summary.samples, Some(all)),
+            seconds(summary.cpu_s)
+        ),
+        None => "no cpu pass: samples —".to_string(),
+    };
+    match table.hottest_line {
+        Some(line) => figures.push_str(&format!(" · hottest line {line} (>)")),
+        None if summary.all_samples.is_some() => figures.push_str(" · no samples"),
+        None => {}
+    }
+    let order = if state.reversed { ", reversed" } else { "" };
+    let mut legend = format!("sorted by {}{order} (> < r)", state.sort.name());
+    if !table.gaps_filled && table.rows.len() > 1 {
+        legend.push_str(" · only lines with figures (the function spans too many lines)");
+    }
+    legend.push_str(
+        " · samples: with the line on the stack, once each · self: samples of the line running · \
+         calls —: probes record no lines · bytes: allocated under the line",
+    );
+    [title, figures, legend]
+}
+
+fn draw(frame: &mut Frame, area: Rect, state: &mut State, ctx: &Ctx) {
+    if area.height == 0 || area.width == 0 {
+        return;
+    }
+    let Some(table) = &state.table else {
+        frame.render_widget(
+            Paragraph::new("no function selected: select a function and press L, or Enter in another view"),
+            area,
+        );
+        return;
+    };
+    let shown = match area.height {
+        0..6 => 1,
+        6..8 => 2,
+        _ => 3,
+    };
+    let [top, body] = Layout::vertical([Constraint::Length(shown as u16), Constraint::Min(0)]).areas(area);
+    let lines: Vec<Line> = captions(state, table).into_iter().take(shown).map(Line::from).collect();
+    frame.render_widget(Paragraph::new(lines), top);
+    if table.rows.is_empty() {
+        frame.render_widget(
+            Paragraph::new(format!("no samples, calls or bytes at any line of {}", table.name)),
+            body,
+        );
+        return;
+    }
+    let cols = Col::fitting(area.width);
+    let columns: Vec<Column> = cols.iter().map(|c| c.column()).collect();
+    let basis = ctx.profile.analysis.basis();
+    let (rows, hottest, summary) = (&table.rows, table.hottest_line, &state.summary);
+    let is_hottest = |index: usize| hottest == Some(rows[index].line);
+    let format_row = |index: usize| -> Vec<String> {
+        cols.iter()
+            .map(|&col| cell(col, &rows[index], is_hottest(index), basis, summary, ctx.relative))
+            .collect()
+    };
+    // A table that fits shows from its first row: the third-of-a-page
+    // scroll of `select_hottest` must not hide lines for nothing.
+    let visible = body.height.saturating_sub(1) as usize;
+    state.cursor.offset = state.cursor.offset.min(rows.len().saturating_sub(visible));
+    table::draw(frame, body, &columns, rows.len(), &mut state.cursor, format_row, is_hottest);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::explorer::views::fixture::{self, EXP, FACT, RUN};
+    use ratatui::style::Modifier;
+
+    fn state_of(profile: &crate::explorer::profile::Profile, name: &str) -> State {
+        let mut state = State::default();
+        state.refresh(&fixture::ctx(profile, Some(fixture::function(profile, name))));
+        state
+    }
+
+    fn lines_of(state: &State) -> Vec<u32> {
+        state.rows().iter().map(|r| r.line).collect()
+    }
+
+    #[test]
+    fn the_factorial_table_marks_and_selects_its_hottest_line() {
+        let profile = fixture::profile(fixture::taylor());
+        let mut state = state_of(&profile, FACT);
+        let ctx = fixture::ctx(&profile, Some(fixture::function(&profile, FACT)));
+        let buffer = fixture::draw(110, 8, |frame, area| state.draw(frame, area, &ctx));
+        insta::assert_snapshot!(fixture::text(&buffer));
+
+        assert_eq!(fixture::row(&buffer, 0), "taylor::factorial at /src/taylor.rs:20");
+        assert_eq!(
+            fixture::row(&buffer, 1),
+            "4 of 7 samples on the stack (57.1%) · 80.0 ms cpu/run · hottest line 21 (>)"
+        );
+        assert!(
+            fixture::row(&buffer, 2)
+                .starts_with("sorted by line (> < r) · samples: with the line on the stack")
+        );
+        assert_eq!(fixture::row(&buffer, 3), "  line samples   self  cpu/run % time calls     bytes source");
+        // Line 20 is listed without samples (the source is captured); 21
+        // holds 3 samples once each although it is on the stack three times.
+        assert_eq!(
+            fixture::row(&buffer, 4),
+            "    20       0      0      0 s   0.0%     —       0 B pub fn factorial(n: u64) -> f64 {"
+        );
+        let hottest = fixture::row(&buffer, 5);
+        assert!(
+            hottest.starts_with("  > 21       3      3  60.0 ms  42.9%     —       0 B     if n == 0"),
+            "{hottest}"
+        );
+        assert_eq!(state.selected_line(), Some(21));
+        let style = buffer[(3, 5)].style();
+        assert!(style.add_modifier.contains(Modifier::BOLD), "the hottest line is bold");
+        assert!(style.add_modifier.contains(Modifier::REVERSED), "and selected");
+        assert!(!buffer[(3, 6)].style().add_modifier.contains(Modifier::BOLD), "line 22 is not");
+        assert_eq!(fixture::row(&buffer, 6), "    22       1      1  20.0 ms  14.3%     —       0 B }");
+    }
+
+    #[test]
+    fn bytes_allocated_under_a_line_show_at_80_columns() {
+        let profile = fixture::profile(fixture::taylor());
+        let mut state = state_of(&profile, EXP);
+        let ctx = fixture::ctx(&profile, Some(fixture::function(&profile, EXP)));
+        let buffer = fixture::draw(80, 10, |frame, area| state.draw(frame, area, &ctx));
+        insta::assert_snapshot!(fixture::text(&buffer));
+        // Lines 10..=13: 13 allocated 3000 B (2.93 KiB) and holds no samples.
+        assert_eq!(lines_of(&state), vec![10, 11, 12, 13]);
+        assert_eq!(state.selected_line(), Some(12), "the hottest line: 4 samples under its call");
+        assert!(fixture::row(&buffer, 6).starts_with("  > 12       4      0  80.0 ms  57.1%       0 B"));
+        assert!(
+            fixture::row(&buffer, 7).starts_with("    13       0      0      0 s   0.0%  2.93 KiB     KEPT")
+        );
+        assert!(!fixture::row(&buffer, 3).contains("calls"), "no room for the unknown calls column");
+    }
+
+    #[test]
+    fn shares_replace_samples_and_bytes_when_relative() {
+        let profile = fixture::profile(fixture::taylor());
+        let mut state = state_of(&profile, EXP);
+        let mut ctx = fixture::ctx(&profile, Some(fixture::function(&profile, EXP)));
+        ctx.relative = true;
+        let buffer = fixture::draw(80, 10, |frame, area| state.draw(frame, area, &ctx));
+        // 4 of 7 samples; 3000 of 3500 bytes.
+        assert!(fixture::row(&buffer, 6).starts_with("  > 12   57.1%   0.0%  80.0 ms  57.1%      0.0%"));
+        assert!(fixture::row(&buffer, 7).starts_with("    13    0.0%   0.0%      0 s   0.0%     85.7%"));
+    }
+
+    #[test]
+    fn without_focus_the_view_says_how_to_choose_a_function() {
+        let profile = fixture::profile(fixture::taylor());
+        let mut state = State::default();
+        let ctx = fixture::ctx(&profile, None);
+        state.refresh(&ctx);
+        let buffer = fixture::draw(100, 3, |frame, area| state.draw(frame, area, &ctx));
+        assert_eq!(
+            fixture::row(&buffer, 0),
+            "no function selected: select a function and press L, or Enter in another view"
+        );
+        assert_eq!(state.update(Action::Down, &ctx), Outcome::Nothing);
+        assert!(!state.find("fn", true, true, &ctx));
+    }
+
+    #[test]
+    fn without_source_text_the_caption_says_so_and_the_numbers_stay() {
+        let mut report = fixture::taylor();
+        report.sources.clear();
+        let profile = fixture::profile(report);
+        let mut state = state_of(&profile, FACT);
+        let ctx = fixture::ctx(&profile, Some(fixture::function(&profile, FACT)));
+        let buffer = fixture::draw(110, 8, |frame, area| state.draw(frame, area, &ctx));
+        insta::assert_snapshot!(fixture::text(&buffer));
+        assert_eq!(
+            fixture::row(&buffer, 0),
+            "taylor::factorial at /src/taylor.rs:20 (no source text in the report for this file)"
+        );
+        assert_eq!(fixture::row(&buffer, 5), "  > 21       3      3  60.0 ms  42.9%     —       0 B");
+    }
+
+    #[test]
+    fn figures_of_missing_passes_are_dashes() {
+        let mut report = fixture::taylor();
+        report.cpu = None;
+        let profile = fixture::profile(report);
+        let mut state = state_of(&profile, EXP);
+        let ctx = fixture::ctx(&profile, Some(fixture::function(&profile, EXP)));
+        let buffer = fixture::draw(110, 8, |frame, area| state.draw(frame, area, &ctx));
+        insta::assert_snapshot!(fixture::text(&buffer));
+        assert_eq!(fixture::row(&buffer, 1), "no cpu pass: samples —");
+        // Without samples the line that allocated most is selected.
+        assert_eq!(state.selected_line(), Some(13));
+        assert_eq!(
+            fixture::row(&buffer, 7),
+            "    13       —      —        —      —     —  2.93 KiB     KEPT.lock().push(vec![0u8; 1000]);"
+        );
+    }
+
+    #[test]
+    fn a_function_without_line_figures_says_so() {
+        let mut report = fixture::taylor();
+        (report.cpu, report.heap) = (None, None);
+        let profile = fixture::profile(report);
+        let mut state = state_of(&profile, RUN);
+        let ctx = fixture::ctx(&profile, Some(fixture::function(&profile, RUN)));
+        let buffer = fixture::draw(110, 8, |frame, area| state.draw(frame, area, &ctx));
+        // Only the probes' calls remain, and they know no lines.
+        assert_eq!(fixture::row(&buffer, 3), "no samples, calls or bytes at any line of taylor::run");
+    }
+
+    #[test]
+    fn sorting_cycles_line_samples_self_bytes_and_keeps_the_selection() {
+        let profile = fixture::profile(fixture::taylor());
+        let ctx = fixture::ctx(&profile, Some(fixture::function(&profile, EXP)));
+        let mut state = state_of(&profile, EXP);
+        assert_eq!(state.selected_line(), Some(12));
+        state.update(Action::SortNext, &ctx);
+        assert_eq!((state.sort, lines_of(&state)), (Sort::Samples, vec![12, 11, 10, 13]));
+        assert_eq!((state.selected_line(), state.cursor.selected), (Some(12), 0));
+        state.update(Action::SortNext, &ctx);
+        assert_eq!((state.sort, lines_of(&state)), (Sort::SelfSamples, vec![11, 12, 10, 13]));
+        state.update(Action::SortNext, &ctx);
+        assert_eq!((state.sort, lines_of(&state)), (Sort::Bytes, vec![13, 10, 11, 12]));
+        state.update(Action::ReverseSort, &ctx);
+        assert_eq!(lines_of(&state), vec![12, 11, 10, 13]);
+        state.update(Action::SortNext, &ctx);
+        assert_eq!((state.sort, lines_of(&state)), (Sort::Line, vec![13, 12, 11, 10]), "reversed line order");
+        state.update(Action::SortPrev, &ctx);
+        assert_eq!(state.sort, Sort::Bytes);
+        assert_eq!(state.selected_line(), Some(12));
+    }
+
+    #[test]
+    fn moving_stays_inside_the_table() {
+        let profile = fixture::profile(fixture::taylor());
+        let ctx = fixture::ctx(&profile, Some(fixture::function(&profile, EXP)));
+        let mut state = state_of(&profile, EXP);
+        state.update(Action::Down, &ctx);
+        state.update(Action::Down, &ctx);
+        assert_eq!(state.selected_line(), Some(13));
+        state.update(Action::PageUp, &ctx);
+        assert_eq!(state.selected_line(), Some(10));
+        state.update(Action::Bottom, &ctx);
+        assert_eq!(state.selected_line(), Some(13));
+        assert_eq!(state.update(Action::Enter, &ctx), Outcome::Nothing);
+    }
+
+    #[test]
+    fn search_finds_source_text() {
+        let profile = fixture::profile(fixture::taylor());
+        let ctx = fixture::ctx(&profile, Some(fixture::function(&profile, EXP)));
+        let mut state = state_of(&profile, EXP);
+        assert!(state.find("factorial", true, true, &ctx));
+        assert_eq!(state.selected_line(), Some(12));
+        assert!(state.find("(0..terms)", true, false, &ctx), "the next match wraps forward");
+        assert_eq!(state.selected_line(), Some(11));
+        assert!(state.find("(0..terms)", false, false, &ctx));
+        assert_eq!(state.selected_line(), Some(12));
+        assert!(!state.find("no such text", true, true, &ctx));
+        assert_eq!(state.selected_line(), Some(12), "a failed search keeps the selection");
+    }
+
+    #[test]
+    fn refreshing_after_a_new_focus_selects_its_hottest_line() {
+        let profile = fixture::profile(fixture::taylor());
+        let mut state = state_of(&profile, EXP);
+        state.update(Action::Top, &fixture::ctx(&profile, None));
+        state.refresh(&fixture::ctx(&profile, Some(fixture::function(&profile, FACT))));
+        assert_eq!(state.selected_line(), Some(21));
+    }
+
+    #[test]
+    fn tiny_areas_do_not_panic() {
+        let profile = fixture::profile(fixture::taylor());
+        let ctx = fixture::ctx(&profile, Some(fixture::function(&profile, FACT)));
+        let mut state = state_of(&profile, FACT);
+        for (width, height) in [(1, 1), (10, 0), (0, 5), (10, 2), (30, 4), (47, 6)] {
+            fixture::draw(width, height, |frame, area| state.draw(frame, area, &ctx));
+        }
+        let mut empty = State::default();
+        fixture::draw(1, 1, |frame, area| empty.draw(frame, area, &ctx));
+    }
+}

@@ -1,0 +1,134 @@
+//! Drawing: a function of the state that never changes it (beyond keeping
+//! the selection on screen). The frame is a view bar on top, the current
+//! view, and a status line that says what is selected and what the
+//! numbers rest on.
+//!
+//! Every view is a module with a `State` that reacts to actions through
+//! [`View::update`] (returning an [`Outcome`] instead of reaching into the
+//! app) and a `draw` function.
+
+pub mod edges;
+#[cfg(test)]
+pub mod fixture;
+pub mod flame;
+pub mod flat;
+pub mod heap;
+mod help;
+pub mod lines;
+pub mod map;
+pub mod run;
+pub mod tree;
+
+use super::action::Action;
+use super::app::{App, Mode, ViewKind};
+use super::profile::Profile;
+use proftui_core::report::FunctionId;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// What a view may read besides its own state.
+pub struct Ctx<'a> {
+    pub profile: &'a Profile,
+    /// The function the function-centred views are about.
+    pub focus: Option<FunctionId>,
+    /// Show shares of the total instead of absolute figures.
+    pub relative: bool,
+    /// Rows the view showed last frame (for paging).
+    pub page_rows: usize,
+}
+
+/// What a view asks of the app after an action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Nothing,
+    /// Make this function the focus and show it in `view` (history kept).
+    Focus(FunctionId, ViewKind),
+    /// Say this on the status line.
+    Message(String),
+}
+
+/// The contract every view's state keeps.
+pub trait View {
+    /// The profile, thread filter or focus changed: rebuild what is shown.
+    fn refresh(&mut self, ctx: &Ctx);
+    /// React to an action the app does not handle itself.
+    fn update(&mut self, action: Action, ctx: &Ctx) -> Outcome;
+    /// Select the next (or previous) row whose function name contains
+    /// `needle` (lower-case), starting at the selection when
+    /// `include_current`; false when nothing matches.
+    fn find(&mut self, needle: &str, forward: bool, include_current: bool, ctx: &Ctx) -> bool;
+    /// Draw into `area`.
+    fn draw(&mut self, frame: &mut Frame, area: Rect, ctx: &Ctx);
+}
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, app: &mut App) {
+    let [bar, body, status] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)])
+            .areas(frame.area());
+    frame.render_widget(view_bar(app), bar);
+    app.page_rows = body.height.saturating_sub(2).max(1) as usize;
+    app.draw_view(frame, body);
+    frame.render_widget(status_line(app), status);
+    if app.mode == Mode::Help {
+        help::draw(frame, frame.area(), app);
+    }
+}
+
+fn view_bar(app: &App) -> Line<'static> {
+    let mut spans = Vec::new();
+    for (i, view) in app.views().iter().enumerate() {
+        let style = if *view == app.view {
+            Style::default().add_modifier(Modifier::REVERSED)
+        } else {
+            Style::default()
+        };
+        spans.push(Span::styled(format!(" {} {} ", i + 1, view.title()), style));
+    }
+    spans.push(Span::raw("   ? help  q quit"));
+    Line::from(spans)
+}
+
+/// What is selected and what the figures rest on, or the prompt/message.
+fn status_line(app: &App) -> Paragraph<'static> {
+    match &app.mode {
+        Mode::Search(text) => return Paragraph::new(format!("/{text}▏  (Enter: find, Esc: cancel)")),
+        Mode::SavePrompt(text) => {
+            return Paragraph::new(format!("save to: {text}▏  (Enter: save, Esc: cancel)"));
+        }
+        Mode::ConfirmReplace(path) => {
+            return Paragraph::new(format!("{} exists: replace it? (y/n)", path.display()))
+                .style(Style::default().add_modifier(Modifier::BOLD));
+        }
+        Mode::EditParam(text) => return Paragraph::new(format!("value: {text}▏  (Enter: set, Esc: cancel)")),
+        Mode::Normal | Mode::Help => {}
+    }
+    if let Some(message) = &app.message {
+        return Paragraph::new(message.clone()).style(Style::default().add_modifier(Modifier::BOLD));
+    }
+    let Some(profile) = &app.profile else { return Paragraph::new("no report") };
+    let report = &profile.report;
+    let mut parts = vec![format!("{} · {}", report.run.plugin, report.run.workload)];
+    if !report.run.variant.is_empty() {
+        parts.push(report.run.variant.clone());
+    }
+    if let Some(cpu) = &report.cpu {
+        parts.push(format!(
+            "{} samples at {:.0} Hz over {} runs",
+            cpu.samples.len(),
+            cpu.achieved_hz,
+            cpu.repeats
+        ));
+    }
+    if report.calls.is_some() {
+        parts.push("calls exact".into());
+    }
+    parts.push(profile.thread_label().to_string());
+    if let Some(focus) = app.focus {
+        parts.push(format!("focus {}", report.functions[focus as usize].name));
+    }
+    Paragraph::new(parts.join(" │ "))
+}

@@ -1,0 +1,764 @@
+//! The call tree, top-down (calling contexts from the root) or bottom-up
+//! (functions holding a self cost, then their callers), expanded node by
+//! node.
+//!
+//! The rows on screen are a flat list of the visible nodes in preorder,
+//! kept up to date incrementally: expanding a node splices its children in
+//! after it, collapsing one drains its descendants, so a keypress costs
+//! what it shows, never a walk from the root. A report can hold a million
+//! contexts; the bottom-up tree is even built only as far as it is
+//! expanded. Both trees are built on first use, not when the app starts.
+
+use crate::explorer::action::Action;
+use crate::explorer::app::ViewKind;
+use crate::explorer::views::edges::{Columns, digits, elide, fit, name_width};
+use crate::explorer::views::{Ctx, Outcome, View};
+use crate::explorer::widgets::table::{self, Align, Column, Cursor};
+use crate::report_view::units::{NONE, human_bytes, percent, seconds};
+use proftui_core::analysis::{Basis, HeapFigures, Tree, TreeNode, Weight};
+use proftui_core::report::{Function, FunctionId};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::widgets::Paragraph;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// Figures are dropped before the function column gets narrower than this.
+const NAME_WIDTH: u16 = 32;
+
+/// Deeper nodes are not indented further (their depth is written instead)
+/// once the indentation would take more than this share of the column.
+const INDENT_SHARE: usize = 2;
+
+/// What a tree was built from: the report and the thread filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Source {
+    report: usize,
+    thread: Option<usize>,
+}
+
+impl Source {
+    fn of(ctx: &Ctx) -> Self {
+        Self { report: Arc::as_ptr(&ctx.profile.report) as usize, thread: ctx.profile.thread }
+    }
+}
+
+/// A visible node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Row {
+    id: u32,
+    /// Its children are the rows after it.
+    open: bool,
+    leaf: bool,
+}
+
+/// A built tree and its visible rows.
+struct Built {
+    tree: Tree,
+    weight: Option<Weight>,
+    basis: Basis,
+    rows: Vec<Row>,
+    /// Nodes on the path from the root always into the heaviest child.
+    hottest: HashSet<u32>,
+    /// The largest call and sample counts of any node (column widths).
+    most_calls: u64,
+    most_samples: u64,
+}
+
+#[derive(Default)]
+pub struct State {
+    inverted: bool,
+    /// The tree and what it was built from, once it is used.
+    built: Option<(Source, Built)>,
+    pub cursor: Cursor,
+}
+
+/// The weight of a bottom-up tree: cpu samples, else call time, else bytes.
+fn weight(basis: &Basis) -> Weight {
+    if basis.cpu.is_some() {
+        Weight::Samples
+    } else if basis.calls.is_some() {
+        Weight::CallTime
+    } else {
+        Weight::Bytes
+    }
+}
+
+impl Built {
+    fn new(ctx: &Ctx, inverted: bool) -> Self {
+        let analysis = &ctx.profile.analysis;
+        let basis = analysis.basis().clone();
+        let weight = inverted.then(|| weight(&basis));
+        let mut tree = match weight {
+            Some(weight) => analysis.inverted(weight),
+            None => analysis.tree(),
+        };
+        let hottest = tree.hottest_path().into_iter().collect();
+        // Top-down every node exists; bottom-up the root-level nodes hold
+        // the largest figures (a chain's figures are part of its root's).
+        let nodes = if inverted { &tree.nodes()[..1] } else { tree.nodes() };
+        let most_calls = nodes.iter().filter_map(|n| n.calls).max().unwrap_or(0);
+        let most_samples = tree.node(Tree::ROOT).inclusive_samples;
+        let root = Row { id: Tree::ROOT, open: false, leaf: tree.children(Tree::ROOT).is_empty() };
+        let mut built = Self { tree, weight, basis, rows: vec![root], hottest, most_calls, most_samples };
+        built.expand(0);
+        built
+    }
+
+    fn node(&self, row: usize) -> &TreeNode {
+        self.tree.node(self.rows[row].id)
+    }
+
+    fn row_of(&mut self, id: u32) -> Row {
+        Row { id, open: false, leaf: self.tree.children(id).is_empty() }
+    }
+
+    /// Shows the children of the node at `row`; false if it has none or
+    /// shows them already.
+    fn expand(&mut self, row: usize) -> bool {
+        let Row { id, open, leaf } = self.rows[row];
+        if open || leaf {
+            return false;
+        }
+        let children = self.tree.children(id).to_vec();
+        let new: Vec<Row> = children.into_iter().map(|c| self.row_of(c)).collect();
+        self.rows[row].open = true;
+        self.rows.splice(row + 1..row + 1, new);
+        true
+    }
+
+    /// The row after the last visible descendant of `row`.
+    fn subtree_end(&self, row: usize) -> usize {
+        let depth = self.node(row).depth;
+        let mut end = row + 1;
+        while end < self.rows.len() && self.node(end).depth > depth {
+            end += 1;
+        }
+        end
+    }
+
+    /// Hides the descendants of `row`; false if none were shown.
+    fn collapse(&mut self, row: usize) -> bool {
+        if !self.rows[row].open {
+            return false;
+        }
+        let end = self.subtree_end(row);
+        self.rows.drain(row + 1..end);
+        self.rows[row].open = false;
+        true
+    }
+
+    /// The row of the parent of the node at `row`.
+    fn parent_row(&self, row: usize) -> Option<usize> {
+        let depth = self.node(row).depth;
+        (0..row).rev().find(|&r| self.node(r).depth < depth)
+    }
+
+    /// Expands the heaviest child below `row`, its heaviest child, and so
+    /// on down to a leaf; returns the leaf's row. The nodes not shown yet
+    /// are spliced in at once, so a path a million deep is one insertion.
+    fn expand_hottest(&mut self, row: usize) -> usize {
+        // Children follow their open parent, the heaviest first.
+        let mut at = row;
+        while self.rows[at].open {
+            at += 1;
+        }
+        if self.rows[at].leaf {
+            return at;
+        }
+        let mut firsts = Vec::new();
+        let mut rests = Vec::new();
+        let mut id = self.rows[at].id;
+        loop {
+            let children = self.tree.children(id).to_vec();
+            let Some((&first, rest)) = children.split_first() else { break };
+            let mut first_row = self.row_of(first);
+            first_row.open = !first_row.leaf;
+            firsts.push(first_row);
+            rests.push(rest.iter().map(|&c| self.row_of(c)).collect::<Vec<_>>());
+            if first_row.leaf {
+                break;
+            }
+            id = first;
+        }
+        self.rows[at].open = true;
+        let depth = firsts.len();
+        // Preorder: the path down, then each level's other children, the
+        // deepest level's first.
+        let segment: Vec<Row> = firsts.into_iter().chain(rests.into_iter().rev().flatten()).collect();
+        self.rows.splice(at + 1..at + 1, segment);
+        at + depth
+    }
+
+    /// Shows the node `id` (a top-down tree's, where every node exists),
+    /// expanding its ancestors; its row.
+    fn reveal(&mut self, id: u32) -> usize {
+        let mut path = vec![id];
+        let mut at = id;
+        while at != Tree::ROOT {
+            at = self.tree.node(at).parent;
+            path.push(at);
+        }
+        path.reverse();
+        let mut row = 0;
+        for pair in path.windows(2) {
+            self.expand(row);
+            row = (row + 1..self.rows.len())
+                .find(|&r| self.rows[r].id == pair[1])
+                .expect("an expanded node shows its children after it");
+        }
+        row
+    }
+
+    /// The next (or previous) node whose function matches, wrapping: over
+    /// the whole tree top-down (revealing it), over the visible rows
+    /// bottom-up (whose full tree can be huge and is built only as shown).
+    fn search(
+        &mut self,
+        cursor: &mut Cursor,
+        needle: &str,
+        forward: bool,
+        include_current: bool,
+        functions: &[Function],
+    ) -> bool {
+        let matching: Vec<bool> = functions.iter().map(|f| f.name.to_lowercase().contains(needle)).collect();
+        let matches = |id: u32| self.tree.node(id).function.is_some_and(|f| matching[f as usize]);
+        let order: Vec<u32> = if self.tree.is_inverted() {
+            self.rows.iter().map(|r| r.id).collect()
+        } else {
+            std::iter::once(Tree::ROOT).chain(self.tree.preorder(None)).collect()
+        };
+        let len = order.len();
+        let current = self.rows.get(cursor.selected).map_or(Tree::ROOT, |r| r.id);
+        let start = order.iter().position(|&id| id == current).unwrap_or(0);
+        let first = usize::from(!include_current);
+        for step in first..len + first {
+            let at = if forward { (start + step) % len } else { (start + len - step % len) % len };
+            if matches(order[at]) {
+                cursor.selected = if self.tree.is_inverted() { at } else { self.reveal(order[at]) };
+                return true;
+            }
+        }
+        false
+    }
+}
+
+impl State {
+    /// The bottom-up tree's state.
+    pub fn inverted() -> Self {
+        Self { inverted: true, ..Self::default() }
+    }
+
+    /// The tree of the current report and thread filter (built now if it
+    /// is not yet, with the selection back at the top) and the selection.
+    fn parts(&mut self, ctx: &Ctx) -> (&mut Built, &mut Cursor) {
+        let source = Source::of(ctx);
+        if self.built.as_ref().is_none_or(|(s, _)| *s != source) {
+            self.cursor = Cursor::default();
+            self.built = Some((source, Built::new(ctx, self.inverted)));
+        }
+        let (_, built) = self.built.as_mut().expect("built just above");
+        (built, &mut self.cursor)
+    }
+
+    fn selected_function(&mut self, ctx: &Ctx) -> Option<FunctionId> {
+        let (built, cursor) = self.parts(ctx);
+        built.rows.get(cursor.selected).and_then(|r| built.tree.node(r.id).function)
+    }
+
+    fn go(&mut self, ctx: &Ctx, view: ViewKind) -> Outcome {
+        match self.selected_function(ctx) {
+            Some(f) => Outcome::Focus(f, view),
+            None => Outcome::Message("(all) is the root of the tree, not a function".into()),
+        }
+    }
+}
+
+impl View for State {
+    fn refresh(&mut self, ctx: &Ctx) {
+        // Only the report and the thread filter shape the tree: a new
+        // focus keeps it as it is. Building waits until the tree is used.
+        if self.built.as_ref().is_some_and(|(source, _)| *source != Source::of(ctx)) {
+            self.built = None;
+        }
+    }
+
+    fn update(&mut self, action: Action, ctx: &Ctx) -> Outcome {
+        use Action as A;
+        match action {
+            A::Enter | A::ShowEdges => return self.go(ctx, ViewKind::Edges),
+            A::ShowLines => return self.go(ctx, ViewKind::Lines),
+            _ => {}
+        }
+        let (built, cursor) = self.parts(ctx);
+        let len = built.rows.len();
+        let page = ctx.page_rows as isize;
+        let at = cursor.selected.min(len.saturating_sub(1));
+        match action {
+            A::Up => cursor.step(-1, len),
+            A::Down => cursor.step(1, len),
+            A::PageUp => cursor.step(-page, len),
+            A::PageDown => cursor.step(page, len),
+            A::Top => cursor.selected = 0,
+            A::Bottom => cursor.selected = len.saturating_sub(1),
+            // On an open node, into its first child.
+            A::Expand if !built.expand(at) && built.rows[at].open => cursor.selected = at + 1,
+            // On a closed node, up to its parent.
+            A::Collapse if !built.collapse(at) => cursor.selected = built.parent_row(at).unwrap_or(at),
+            A::ExpandHottest => cursor.selected = built.expand_hottest(at),
+            _ => {}
+        }
+        Outcome::Nothing
+    }
+
+    fn find(&mut self, needle: &str, forward: bool, include_current: bool, ctx: &Ctx) -> bool {
+        let (built, cursor) = self.parts(ctx);
+        built.search(cursor, needle, forward, include_current, &ctx.profile.report.functions)
+    }
+
+    fn draw(&mut self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        let (built, cursor) = self.parts(ctx);
+        draw(frame, area, built, cursor, ctx);
+    }
+}
+
+/// A figure column, or the function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Figure {
+    InclusiveSamples,
+    InclusiveShare,
+    SelfSamples,
+    Calls,
+    InclusiveTime,
+    SelfTime,
+    Bytes,
+    SelfBytes,
+    Function,
+}
+
+fn columns(built: &Built, relative: bool, width: u16) -> Columns<Figure> {
+    use Figure as F;
+    let right = |title, width| Column { title, width, align: Align::Right };
+    let basis = &built.basis;
+    let samples = digits(built.most_samples, "incl smp");
+    let calls = digits(built.most_calls, "calls");
+    let mut all = Vec::new();
+    match built.weight {
+        None => {
+            if basis.cpu.is_some() {
+                if relative {
+                    all.push((F::InclusiveShare, right("incl %", 6), 1));
+                    all.push((F::SelfSamples, right("self %", 6), 3));
+                } else {
+                    all.push((F::InclusiveSamples, right("incl smp", samples), 1));
+                    all.push((F::InclusiveShare, right("incl %", 6), 4));
+                    all.push((F::SelfSamples, right("self smp", digits(built.most_samples, "self smp")), 3));
+                }
+            }
+            if basis.calls.is_some() {
+                all.push((F::Calls, right("calls", calls), 2));
+                all.push((F::InclusiveTime, right("incl t", 8), 5));
+            }
+            if basis.heap.is_some() {
+                all.push((F::Bytes, right("bytes", 9), 6));
+            }
+        }
+        Some(Weight::Samples) => {
+            if !relative {
+                all.push((F::InclusiveSamples, right("smp", digits(built.most_samples, "smp")), 1));
+            }
+            all.push((F::InclusiveShare, right("%", 6), if relative { 1 } else { 3 }));
+            all.push((F::SelfSamples, right(if relative { "ends %" } else { "ends smp" }, 8), 2));
+        }
+        Some(Weight::CallTime) => {
+            all.push((F::Calls, right("calls", calls), 2));
+            all.push((F::InclusiveTime, right("self t", 8), 1));
+            all.push((F::SelfTime, right("ends t", 8), 3));
+        }
+        Some(Weight::Bytes) => {
+            all.push((F::Bytes, right("bytes", 9), 1));
+            all.push((F::SelfBytes, right("ends", 9), 2));
+        }
+    }
+    all.push((F::Function, Column { title: "function", width: NAME_WIDTH, align: Align::Left }, 0));
+    fit(all, width, NAME_WIDTH)
+}
+
+fn share(part: u64, total: u64) -> String {
+    if total == 0 { NONE.to_string() } else { percent(part as f64 * 100.0 / total as f64) }
+}
+
+fn time(value: Option<f64>) -> String {
+    value.map_or_else(|| NONE.to_string(), seconds)
+}
+
+fn cell(figure: Figure, node: &TreeNode, root: &TreeNode, relative: bool) -> String {
+    use Figure as F;
+    let samples = |n: u64| if relative { share(n, root.inclusive_samples) } else { n.to_string() };
+    let bytes = |h: Option<HeapFigures>| match (h, root.inclusive_heap) {
+        (Some(h), Some(total)) if relative => share(h.bytes, total.bytes),
+        (Some(h), _) => human_bytes(h.bytes),
+        (None, _) => NONE.to_string(),
+    };
+    match figure {
+        F::InclusiveSamples => samples(node.inclusive_samples),
+        F::InclusiveShare => share(node.inclusive_samples, root.inclusive_samples),
+        F::SelfSamples => samples(node.self_samples),
+        F::Calls => node.calls.map_or_else(|| NONE.to_string(), |c| c.to_string()),
+        F::InclusiveTime => time(node.inclusive_s),
+        F::SelfTime => time(node.self_s),
+        F::Bytes => bytes(node.inclusive_heap),
+        F::SelfBytes => bytes(node.self_heap),
+        F::Function => String::new(),
+    }
+}
+
+/// Indentation, expansion marker and name of a row in `width` characters.
+fn label(row: Row, node: &TreeNode, name: &str, width: usize) -> String {
+    let marker = if row.leaf {
+        "  "
+    } else if row.open {
+        "▾ "
+    } else {
+        "▸ "
+    };
+    let max_levels = width / INDENT_SHARE / 2;
+    let levels = node.depth as usize;
+    let text = if levels > max_levels {
+        format!("{}[{}] {marker}{name}", "  ".repeat(max_levels.saturating_sub(1)), node.depth)
+    } else {
+        format!("{}{marker}{name}", "  ".repeat(levels))
+    };
+    let count = text.chars().count();
+    if count <= width {
+        return text;
+    }
+    // Keep the indentation and marker; shorten the name from the left.
+    let prefix = count - name.chars().count();
+    let kept: String = text.chars().take(prefix).collect();
+    format!("{kept}{}", elide(name.to_string(), width.saturating_sub(prefix)))
+}
+
+/// What the tree shows and what its figures rest on.
+fn caption(built: &Built) -> String {
+    let calls = match &built.basis.calls {
+        Some(c) if c.per_run => " · calls, t: per run".to_string(),
+        Some(c) => format!(" · calls, t: totals of {} runs", c.repeats),
+        None => String::new(),
+    };
+    let hottest = "bold: the hottest path (e expands it)";
+    match built.weight {
+        None => {
+            let contexts = built.tree.nodes().len() - 1;
+            format!("top-down, {contexts} contexts, heaviest first · {hottest}{calls}")
+        }
+        Some(weight) => {
+            let what = match weight {
+                Weight::Samples => "self samples",
+                Weight::CallTime => "calls-pass self time (no cpu pass)",
+                Weight::Bytes => "bytes allocated (no cpu or calls pass)",
+            };
+            format!(
+                "bottom-up by {what}: who holds it, then their callers · ends: stacks starting there · \
+                 {hottest}{calls}"
+            )
+        }
+    }
+}
+
+fn draw(frame: &mut Frame, area: Rect, built: &mut Built, cursor: &mut Cursor, ctx: &Ctx) {
+    let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    frame.render_widget(Paragraph::new(caption(built)), head);
+    let chosen = columns(built, ctx.relative, body.width);
+    let figures: Vec<Figure> = chosen.iter().map(|(f, _, _)| *f).collect();
+    let widths: Vec<Column> = chosen.iter().map(|(_, c, _)| *c).collect();
+    let name_width = name_width(&chosen, body.width);
+    let functions = &ctx.profile.report.functions;
+    let built = &*built;
+    let root = built.tree.node(Tree::ROOT);
+    let format_row = |index: usize| -> Vec<String> {
+        let row = built.rows[index];
+        let node = built.tree.node(row.id);
+        let name = node.function.map_or("(all)", |f| functions[f as usize].name.as_str());
+        figures
+            .iter()
+            .map(|&figure| match figure {
+                Figure::Function => label(row, node, name, name_width),
+                _ => cell(figure, node, root, ctx.relative),
+            })
+            .collect()
+    };
+    let hottest = |index: usize| built.hottest.contains(&built.rows[index].id);
+    table::draw(frame, body, &widths, built.rows.len(), cursor, format_row, hottest);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::explorer::profile::Profile;
+    use crate::explorer::views::fixture::{self, EXP, FACT, RUN};
+    use insta::assert_snapshot;
+    use ratatui::buffer::Buffer;
+    use ratatui::style::Modifier;
+
+    const GROW: &str = "alloc::raw_vec::RawVec<T>::grow";
+
+    fn view(profile: &Profile, inverted: bool) -> State {
+        let mut state = if inverted { State::inverted() } else { State::default() };
+        state.refresh(&fixture::ctx(profile, None));
+        state
+    }
+
+    fn act(state: &mut State, profile: &Profile, actions: &[Action]) -> Outcome {
+        let ctx = fixture::ctx(profile, None);
+        actions.iter().fold(Outcome::Nothing, |_, &action| state.update(action, &ctx))
+    }
+
+    fn screen(state: &mut State, profile: &Profile, width: u16, height: u16) -> Buffer {
+        let ctx = fixture::ctx(profile, None);
+        fixture::draw(width, height, |frame, area| state.draw(frame, area, &ctx))
+    }
+
+    /// The visible rows as `depth name`.
+    fn outline(state: &State, profile: &Profile) -> Vec<String> {
+        let (_, built) = state.built.as_ref().expect("built");
+        built
+            .rows
+            .iter()
+            .map(|r| {
+                let node = built.tree.node(r.id);
+                let name =
+                    node.function.map_or("(all)", |f| profile.report.functions[f as usize].name.as_str());
+                format!("{} {name}", node.depth)
+            })
+            .collect()
+    }
+
+    fn cells(buffer: &Buffer, y: u16) -> String {
+        fixture::row(buffer, y).split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    fn bold(buffer: &Buffer, y: u16) -> bool {
+        buffer[(0, y)].modifier.contains(Modifier::BOLD)
+    }
+
+    #[test]
+    fn the_top_down_tree_expands_its_hottest_path() {
+        let profile = fixture::profile(fixture::taylor());
+        let mut state = view(&profile, false);
+        assert!(state.built.is_none(), "nothing is built before the tree is used");
+        let buffer = screen(&mut state, &profile, 100, 6);
+        assert_eq!(cells(&buffer, 1), "incl smp incl % self smp calls incl t bytes function");
+        assert_eq!(cells(&buffer, 2), "7 100.0% 0 — — 3.42 KiB ▾ (all)");
+        assert_eq!(cells(&buffer, 3), "7 100.0% 1 — — 3.42 KiB ▸ taylor::run");
+        // The probes' own stacks start at taylor_exp: calls but no samples.
+        assert_eq!(cells(&buffer, 4), "0 0.0% 0 2 8.00 µs 0 B ▸ taylor::taylor_exp");
+
+        act(&mut state, &profile, &[Action::ExpandHottest]);
+        let buffer = screen(&mut state, &profile, 100, 12);
+        assert_snapshot!(fixture::text(&buffer));
+        // From the root down into the heaviest child each time, the end selected.
+        assert_eq!(state.cursor.selected, 5);
+        assert_eq!(cells(&buffer, 7), "3 42.9% 3 — — 0 B taylor::factorial");
+        assert!(buffer[(0, 7)].modifier.contains(Modifier::REVERSED), "the end of the path is selected");
+        assert!(!bold(&buffer, 2), "the root is not on the path");
+        assert!((3..=7).all(|y| bold(&buffer, y)), "the hottest path is bold");
+        assert!(!bold(&buffer, 8), "grow is off the hottest path");
+        assert_eq!(cells(&buffer, 8), "0 0.0% 0 — — 2.93 KiB alloc::raw_vec::RawVec<T>::grow");
+        assert_eq!(
+            outline(&state, &profile),
+            [
+                "0 (all)".to_string(),
+                format!("1 {RUN}"),
+                format!("2 {EXP}"),
+                format!("3 {FACT}"),
+                format!("4 {FACT}"),
+                format!("5 {FACT}"),
+                format!("3 {GROW}"),
+                format!("1 {EXP}"),
+            ]
+        );
+    }
+
+    #[test]
+    fn expand_and_collapse_change_only_the_rows_below() {
+        let profile = fixture::profile(fixture::taylor());
+        let mut state = view(&profile, false);
+        act(&mut state, &profile, &[Action::ExpandHottest]);
+        // Up to taylor_exp (row 2) and collapse it: its 4 descendants go.
+        act(&mut state, &profile, &[Action::Top, Action::Down, Action::Down, Action::Collapse]);
+        assert_eq!(
+            outline(&state, &profile),
+            ["0 (all)", &format!("1 {RUN}"), &format!("2 {EXP}"), &format!("1 {EXP}")]
+        );
+        assert_eq!(state.cursor.selected, 2);
+        // Collapse on a closed node goes to its parent; expand on an open
+        // one into its first child.
+        act(&mut state, &profile, &[Action::Collapse]);
+        assert_eq!(state.cursor.selected, 1);
+        act(&mut state, &profile, &[Action::Expand]);
+        assert_eq!(state.cursor.selected, 2);
+        act(&mut state, &profile, &[Action::Expand]);
+        assert_eq!(outline(&state, &profile)[3..5], [format!("3 {FACT}"), format!("3 {GROW}")]);
+        // The probes' taylor_exp: calls 2, and factorial below it 31 calls
+        // in 5 levels, 7 at the first.
+        act(&mut state, &profile, &[Action::Bottom, Action::Expand]);
+        let buffer = screen(&mut state, &profile, 100, 12);
+        assert_eq!(cells(&buffer, 8), "0 0.0% 0 7 5.10 µs 0 B ▸ taylor::factorial");
+        let ctx = fixture::ctx(&profile, None);
+        let fact = fixture::function(&profile, FACT);
+        state.update(Action::Down, &ctx);
+        assert_eq!(state.update(Action::Enter, &ctx), Outcome::Focus(fact, ViewKind::Edges));
+        assert_eq!(state.update(Action::ShowLines, &ctx), Outcome::Focus(fact, ViewKind::Lines));
+        state.update(Action::Top, &ctx);
+        assert!(matches!(state.update(Action::Enter, &ctx), Outcome::Message(_)), "(all) is not a function");
+    }
+
+    #[test]
+    fn search_reveals_a_hidden_node_top_down() {
+        let profile = fixture::profile(fixture::taylor());
+        let mut state = view(&profile, false);
+        let ctx = fixture::ctx(&profile, None);
+        assert!(state.find("grow", true, true, &ctx));
+        let rows = outline(&state, &profile);
+        assert_eq!(rows[state.cursor.selected], format!("3 {GROW}"));
+        assert_eq!(rows.len(), 6, "run and taylor_exp expanded on the way: {rows:?}");
+        // Next in preorder: under the probes' taylor_exp, revealed too.
+        assert!(state.find("factorial", true, false, &ctx));
+        let rows = outline(&state, &profile);
+        assert_eq!(rows[state.cursor.selected - 1..], [format!("1 {EXP}"), format!("2 {FACT}")]);
+        // Backwards: the deepest factorial of the sampled branch.
+        assert!(state.find("factorial", false, false, &ctx));
+        assert_eq!(outline(&state, &profile)[state.cursor.selected], format!("5 {FACT}"));
+        assert!(!state.find("nothing like it", true, true, &ctx));
+    }
+
+    #[test]
+    fn the_inverted_tree_climbs_from_self_samples_to_callers() {
+        let profile = fixture::profile(fixture::taylor());
+        let mut state = view(&profile, true);
+        act(&mut state, &profile, &[Action::ExpandHottest]);
+        let buffer = screen(&mut state, &profile, 100, 12);
+        assert_snapshot!(fixture::text(&buffer));
+        assert!(fixture::row(&buffer, 0).starts_with("bottom-up by self samples"));
+        assert_eq!(cells(&buffer, 1), "smp % ends smp function");
+        // factorial holds 4 self samples; 3 of them reach run through
+        // factorial ×2 and taylor_exp, whose stacks start at run.
+        assert_eq!(cells(&buffer, 3), "4 57.1% 0 ▾ taylor::factorial");
+        assert_eq!(cells(&buffer, 7), "3 42.9% 3 taylor::run");
+        assert_eq!(state.cursor.selected, 5);
+        assert!((3..=7).all(|y| bold(&buffer, y)) && !bold(&buffer, 8));
+        let ctx = fixture::ctx(&profile, None);
+        let run = fixture::function(&profile, RUN);
+        assert_eq!(state.update(Action::Enter, &ctx), Outcome::Focus(run, ViewKind::Edges));
+        assert!(state.find("taylor_exp", true, false, &ctx), "visible rows are searched");
+    }
+
+    #[test]
+    fn without_a_cpu_pass_the_inverted_tree_weighs_call_time() {
+        let mut report = fixture::taylor();
+        report.cpu = None;
+        let profile = fixture::profile(report);
+        let mut state = view(&profile, true);
+        let buffer = screen(&mut state, &profile, 100, 6);
+        assert!(fixture::row(&buffer, 0).starts_with("bottom-up by calls-pass self time (no cpu pass)"));
+        assert_eq!(cells(&buffer, 1), "calls self t ends t function");
+        // factorial's self time: 5100 ns over 31 calls (totals of 2 runs);
+        // taylor_exp's own 3000 ns in 2 calls.
+        assert_eq!(cells(&buffer, 3), "31 5.10 µs 0 s ▸ taylor::factorial");
+        assert_eq!(cells(&buffer, 4), "2 3.00 µs 3.00 µs taylor::taylor_exp");
+        report_heap_only_weighs_bytes();
+    }
+
+    fn report_heap_only_weighs_bytes() {
+        let mut report = fixture::taylor();
+        (report.cpu, report.calls) = (None, None);
+        let profile = fixture::profile(report);
+        let mut state = view(&profile, true);
+        let buffer = screen(&mut state, &profile, 100, 6);
+        assert!(fixture::row(&buffer, 0).starts_with("bottom-up by bytes allocated"));
+        assert_eq!(cells(&buffer, 3), "2.93 KiB 0 B ▸ alloc::raw_vec::RawVec<T>::grow");
+    }
+
+    #[test]
+    fn relative_figures_are_shares_of_the_root() {
+        let profile = fixture::profile(fixture::taylor());
+        let mut state = view(&profile, false);
+        let ctx = Ctx { relative: true, ..fixture::ctx(&profile, None) };
+        let buffer = fixture::draw(100, 5, |frame, area| state.draw(frame, area, &ctx));
+        assert_eq!(cells(&buffer, 1), "incl % self % calls incl t bytes function");
+        // run: all 7 samples, 1 of its own; 3500 of 3500 bytes.
+        assert_eq!(cells(&buffer, 3), "100.0% 14.3% — — 100.0% ▸ taylor::run");
+    }
+
+    #[test]
+    fn a_new_focus_keeps_the_tree_and_a_new_thread_rebuilds_it() {
+        let mut profile = fixture::profile(fixture::taylor());
+        let mut state = view(&profile, false);
+        act(&mut state, &profile, &[Action::ExpandHottest]);
+        let expanded = outline(&state, &profile);
+        state.refresh(&fixture::ctx(&profile, Some(fixture::function(&profile, FACT))));
+        assert_eq!(outline(&state, &profile), expanded);
+        profile.next_thread();
+        state.refresh(&fixture::ctx(&profile, None));
+        act(&mut state, &profile, &[Action::Down]);
+        assert_eq!(state.cursor.selected, 1, "the selection starts again at the top");
+        assert_eq!(outline(&state, &profile).len(), 3, "(all), run, taylor_exp of the main thread");
+    }
+
+    #[test]
+    fn narrow_and_tiny_areas() {
+        let profile = fixture::profile(fixture::taylor());
+        for inverted in [false, true] {
+            let mut state = view(&profile, inverted);
+            act(&mut state, &profile, &[Action::ExpandHottest]);
+            for (width, height) in [(1, 1), (0, 0), (80, 0), (1, 24), (80, 1), (80, 2), (20, 10)] {
+                screen(&mut state, &profile, width, height);
+            }
+        }
+        let mut state = view(&profile, false);
+        act(&mut state, &profile, &[Action::ExpandHottest]);
+        let buffer = screen(&mut state, &profile, 50, 10);
+        assert_snapshot!(fixture::text(&buffer));
+    }
+
+    /// About 200k contexts: expanding stays proportional to what is shown,
+    /// and a 50k-deep path is one splice.
+    #[test]
+    fn a_large_tree_stays_proportional_to_what_is_expanded() {
+        const WIDTH: usize = 1000;
+        const CHAIN: usize = 150;
+        const DEEP: usize = 50_000;
+        let profile = fixture::profile(fixture::wide_and_deep(WIDTH, CHAIN, DEEP));
+        assert!(profile.report.nodes.len() > 200_000);
+        let mut state = view(&profile, false);
+        screen(&mut state, &profile, 80, 24);
+        assert_eq!(outline(&state, &profile), ["0 (all)", "1 wide::main"]);
+        act(&mut state, &profile, &[Action::Down, Action::Expand]);
+        assert_eq!(outline(&state, &profile).len(), 2 + WIDTH + 1);
+
+        act(&mut state, &profile, &[Action::ExpandHottest]);
+        let rows = 2 + WIDTH + 1 + DEEP - 1;
+        assert_eq!(state.built.as_ref().map(|(_, b)| b.rows.len()), Some(rows));
+        assert_eq!(state.cursor.selected, 2 + DEEP - 1);
+        let buffer = screen(&mut state, &profile, 80, 24);
+        let selected =
+            (0..24).find(|&y| buffer[(0, y)].modifier.contains(Modifier::REVERSED)).expect("on screen");
+        let deepest = fixture::row(&buffer, selected);
+        assert!(deepest.contains(&format!("[{}]   deep::f", DEEP + 1)), "{deepest}");
+        assert!(deepest.trim_start().starts_with("5  "), "{deepest}");
+
+        // Collapsing deep::f drops the path again, and only it.
+        act(&mut state, &profile, &[Action::Top, Action::Down, Action::Down, Action::Collapse]);
+        assert_eq!(outline(&state, &profile).len(), 2 + WIDTH + 1);
+
+        let mut inverted = view(&profile, true);
+        act(&mut inverted, &profile, &[Action::ExpandHottest]);
+        // wide::c149 (1000 samples) ← c148 … c000 ← wide::w0000 (the first
+        // of 1000 equal callers) ← wide::main; deep::f beside c149.
+        let rows = outline(&inverted, &profile);
+        assert_eq!(rows.len(), 1 + CHAIN + 1 + 1 + 1 + (WIDTH - 1));
+        assert_eq!(rows[inverted.cursor.selected], format!("{} wide::main", CHAIN + 2));
+        screen(&mut inverted, &profile, 80, 24);
+    }
+}
