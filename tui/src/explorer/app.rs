@@ -315,7 +315,12 @@ impl App {
                 None => self.message = Some("nothing to save yet: run a workload first".into()),
             },
             Action::SearchNext | Action::SearchPrev => self.find(action == Action::SearchNext, false),
-            Action::Back => self.back(),
+            Action::Back => {
+                let view = self.view;
+                if self.with_view(view, |state, ctx| state.back(ctx)) != Some(true) {
+                    self.back();
+                }
+            }
             other => {
                 let view = self.view;
                 if let Some(outcome) = self.with_view(view, |state, ctx| state.update(other, ctx)) {
@@ -433,7 +438,7 @@ impl App {
         let view = self.view;
         let found = self.with_view(view, |state, ctx| state.find(&lower, forward, include_current, ctx));
         if found != Some(true) {
-            self.message = Some(format!("no function matches `{needle}`"));
+            self.message = Some(format!("nothing matches `{needle}`"));
         }
     }
 }

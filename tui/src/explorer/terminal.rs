@@ -11,7 +11,8 @@ use ratatui::crossterm::terminal::{
 use ratatui::{DefaultTerminal, Terminal, backend::CrosstermBackend};
 use std::io::stdout;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 /// Owns the terminal while the explorer runs; dropping it restores it.
 pub struct TerminalGuard {
@@ -47,6 +48,7 @@ impl TerminalGuard {
             restore();
             return Err(error);
         }
+        spawn_watchdog(Arc::clone(&signalled));
         match Terminal::new(CrosstermBackend::new(stdout())) {
             Ok(terminal) => Ok(Self { terminal, signalled }),
             Err(error) => {
@@ -56,6 +58,25 @@ impl TerminalGuard {
         }
     }
 }
+
+/// Ends the process shortly after a signal if the event loop has not: when
+/// the terminal goes away (SIGHUP), crossterm's input poll can spin on an
+/// end-of-file forever and never return to the loop that checks the flag.
+fn spawn_watchdog(signalled: Arc<AtomicBool>) {
+    std::thread::spawn(move || {
+        while !signalled.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        // The loop's own way out: it checks the flag at least every 100 ms.
+        std::thread::sleep(Duration::from_millis(500));
+        restore();
+        std::process::exit(EXIT_SIGNALLED);
+    });
+}
+
+/// The exit code after a signal ended the explorer (as a shell reports
+/// a process killed by SIGTERM would be 143; this one restored first).
+pub const EXIT_SIGNALLED: i32 = 143;
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {

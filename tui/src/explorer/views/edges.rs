@@ -27,9 +27,8 @@ const NAME_WIDTH: u16 = 20;
 const SIDE_BY_SIDE_WIDTH: u16 = 60;
 
 /// Which pane: the callers (left) or the callees (right).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Side {
-    #[default]
     Callers,
     Callees,
 }
@@ -315,10 +314,10 @@ enum Figure {
 /// when the pane is narrow (highest first); the last is the name.
 pub(super) type Columns<T> = Vec<(T, Column, u8)>;
 
-/// Drops the columns with the highest rank until at least `name_width`
-/// columns are left for the last one (the name).
-pub(super) fn fit<T>(mut columns: Columns<T>, width: u16, name_width: u16) -> Columns<T> {
-    while self::name_width(&columns, width) < name_width as usize {
+/// Drops the columns with the highest rank until at least `min_name`
+/// characters are left for the last one (the name).
+pub(super) fn fit<T>(mut columns: Columns<T>, width: u16, min_name: u16) -> Columns<T> {
+    while name_width(&columns, width) < usize::from(min_name) {
         let Some(drop) = columns
             .iter()
             .enumerate()

@@ -288,3 +288,17 @@ pub fn wide_and_deep(width: usize, chain: usize, deep: usize) -> Report {
     cpu_only(&mut b, &borrowed);
     b.finish()
 }
+
+/// A cpu-only report of one long function, `long::f` from line 1 of
+/// [`FILE`] (300 lines captured, each `// line N`): 1 sample at line 10
+/// and 5 at line 200, for views that must scroll to what matters.
+pub fn long_function() -> Report {
+    let mut b = ReportBuilder::new(run_info());
+    b.function("long::f", Some(FILE), Some(1));
+    cpu_only(&mut b, &[(&[("long::f", 10)][..], 1), (&[("long::f", 200)][..], 5)]);
+    let mut report = b.finish();
+    report
+        .sources
+        .push(SourceFile { path: FILE.into(), lines: (1..=300).map(|l| format!("// line {l}")).collect() });
+    report
+}

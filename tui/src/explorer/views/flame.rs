@@ -2,7 +2,7 @@
 //! depth): each frame of the top-down tree is a bar as wide as its share
 //! of inclusive cpu samples (or calls-pass time, or heap bytes, when the
 //! report has no samples). ↑/↓ move between depths, ←/→ along a row,
-//! Enter zooms into a frame and ← on the top row zooms back out.
+//! Enter zooms into a frame; Esc/Backspace (or ← on the top row) zooms back out.
 //!
 //! Only the rows down to the bottom of the screen are laid out, and only
 //! the children of frames wide enough to draw are looked at, so a 500-deep
@@ -172,7 +172,7 @@ impl State {
     fn zoom_into(&mut self, ctx: &Ctx) -> Outcome {
         if self.selected == self.zoom {
             return Outcome::Message(format!(
-                "{} fills the width already; ← on the top row zooms out",
+                "{} fills the width already; Esc or ← on the top row zooms out",
                 name(ctx.profile, self.tree.as_ref(), self.zoom)
             ));
         }
@@ -243,6 +243,14 @@ fn name<'a>(profile: &'a Profile, tree: Option<&Tree>, node: u32) -> &'a str {
 impl View for State {
     fn refresh(&mut self, ctx: &Ctx) {
         self.rebuild(ctx.profile);
+    }
+
+    fn back(&mut self, _ctx: &Ctx) -> bool {
+        if self.zoom == Tree::ROOT {
+            return false;
+        }
+        self.zoom_out();
+        true
     }
 
     fn update(&mut self, action: Action, ctx: &Ctx) -> Outcome {
@@ -332,7 +340,7 @@ impl View for State {
             let label = |node: u32| {
                 let name = name(ctx.profile, Some(tree), node);
                 if node == zoom && zoom != Tree::ROOT {
-                    format!("{name} (zoomed: ← on this row zooms out)")
+                    format!("{name} (zoomed: Esc zooms out)")
                 } else {
                     name.to_string()
                 }
@@ -523,7 +531,7 @@ mod tests {
         // one mark over the last 20 cells; hot's leaf 60 → 40.
         assert_eq!(
             fixture::row(&buffer, 1),
-            format!("wide::main (zoomed: ← on this row zooms out){}▕", " ".repeat(35))
+            format!("wide::main (zoomed: Esc zooms out){}▕", " ".repeat(45))
         );
         assert_eq!(fixture::row(&buffer, 2), format!("wide::hot{}▕warm  ▕…", " ".repeat(43)));
         assert_eq!(fixture::row(&buffer, 3), format!("wide::leaf{}▕", " ".repeat(29)));
@@ -587,10 +595,7 @@ mod tests {
         assert!(matches!(press(&mut state, &profile, &[Action::Enter]), Outcome::Message(_)));
         let buffer = draw(&mut state, &profile, 70, 9);
         assert!(state.info(&profile).contains("6 samples, 85.7% of all, 100.0% of the zoom"));
-        assert_eq!(
-            fixture::row(&buffer, 1),
-            format!("{EXP} (zoomed: ← on this row zooms out){}▕", " ".repeat(17))
-        );
+        assert_eq!(fixture::row(&buffer, 1), format!("{EXP} (zoomed: Esc zooms out){}▕", " ".repeat(27)));
         // Another thread choice rebuilds the tree; the zoom stays on its path.
         profile.next_thread();
         assert_eq!(profile.thread_label(), "main");

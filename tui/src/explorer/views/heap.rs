@@ -88,6 +88,9 @@ pub struct State {
     pub cursor: Cursor,
     sort: Sort,
     reversed: bool,
+    /// Rows the table showed last frame (0 before the first): a page,
+    /// smaller than the app's page by the captions and the chart.
+    table_rows: usize,
 }
 
 /// The timeline as the chart draws it: live bytes change in steps (at
@@ -108,19 +111,17 @@ fn steps(timeline: &Timeline) -> Vec<(f64, f64)> {
 impl State {
     fn build(&mut self, ctx: &Ctx) {
         let analysis = &ctx.profile.analysis;
-        self.heap =
-            match (analysis.heap_sites(), analysis.basis().heap.clone(), analysis.timeline(CHART_POINTS)) {
-                (Some(sites), Some(basis), Some(timeline)) => {
-                    let point = |time_ns: u64, bytes: u64| (time_ns as f64 / 1e9, bytes as f64);
-                    let chart = steps(&timeline);
-                    let peak = [point(timeline.peak_time_ns, timeline.peak_bytes)];
-                    Some(Heap { sites, basis, timeline, chart, peak })
-                }
-                _ => None,
-            };
-        self.cursor = Cursor::default();
+        let pass = (analysis.heap_sites(), analysis.basis().heap.clone(), analysis.timeline(CHART_POINTS));
+        self.heap = match pass {
+            (Some(sites), Some(basis), Some(timeline)) => {
+                let chart = steps(&timeline);
+                let peak = [(timeline.peak_time_ns as f64 / 1e9, timeline.peak_bytes as f64)];
+                Some(Heap { sites, basis, timeline, chart, peak })
+            }
+            _ => None,
+        };
         self.sort_sites();
-        self.cursor.selected = 0;
+        self.cursor = Cursor::default();
     }
 
     fn sites(&self) -> &[HeapSiteRow] {
@@ -152,6 +153,10 @@ impl State {
         if let Some(index) = selected.and_then(|node| sites.iter().position(|s| s.node == node)) {
             self.cursor.selected = index;
         }
+    }
+
+    fn page(&self, ctx: &Ctx) -> usize {
+        if self.table_rows > 0 { self.table_rows } else { ctx.page_rows }
     }
 
     fn step(&mut self, action: Action, page: usize) {
@@ -193,7 +198,7 @@ impl View for State {
             Action::Enter | Action::ShowLines => ViewKind::Lines,
             Action::ShowEdges => ViewKind::Edges,
             other => {
-                self.step(other, ctx.page_rows);
+                self.step(other, self.page(ctx));
                 return Outcome::Nothing;
             }
         };
@@ -334,6 +339,7 @@ fn draw(frame: &mut Frame, area: Rect, state: &mut State, relative: bool) {
         frame.render_widget(Paragraph::new("the heap pass saw no allocation"), body);
         return;
     }
+    state.table_rows = body.height.saturating_sub(1) as usize;
     draw_sites(frame, body, heap, &mut state.cursor, relative);
     if let Some(site) = heap.sites.get(state.cursor.selected) {
         frame.render_widget(Paragraph::new(stack_text(site, stack.width as usize)), stack);

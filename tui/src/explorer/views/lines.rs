@@ -72,6 +72,9 @@ pub struct State {
     pub cursor: Cursor,
     sort: Sort,
     reversed: bool,
+    /// Rows the table showed last frame (0 before the first): a page,
+    /// smaller than the app's page by the captions and the chart.
+    table_rows: usize,
 }
 
 impl State {
@@ -97,7 +100,7 @@ impl State {
         };
         self.table = Some(table);
         self.sort_rows();
-        self.select_hottest(ctx.page_rows);
+        self.select_hottest(self.page(ctx));
     }
 
     /// Selects the hottest line (by samples, else by bytes) and scrolls
@@ -149,6 +152,10 @@ impl State {
         }
     }
 
+    fn page(&self, ctx: &Ctx) -> usize {
+        if self.table_rows > 0 { self.table_rows } else { ctx.page_rows }
+    }
+
     fn step(&mut self, action: Action, page: usize) {
         use Action as A;
         let len = self.rows().len();
@@ -177,12 +184,19 @@ impl View for State {
     fn refresh(&mut self, ctx: &Ctx) {
         match ctx.focus {
             Some(function) => self.build(ctx, function),
-            None => *self = Self { sort: self.sort, reversed: self.reversed, ..Self::default() },
+            None => {
+                *self = Self {
+                    sort: self.sort,
+                    reversed: self.reversed,
+                    table_rows: self.table_rows,
+                    ..Self::default()
+                }
+            }
         }
     }
 
     fn update(&mut self, action: Action, ctx: &Ctx) -> Outcome {
-        self.step(action, ctx.page_rows);
+        self.step(action, self.page(ctx));
         Outcome::Nothing
     }
 
@@ -222,7 +236,7 @@ enum Col {
 impl Col {
     fn column(self) -> Column {
         let (title, width, align) = match self {
-            Col::Line => ("line", 6, Align::Right),
+            Col::Line => ("line", 7, Align::Right),
             Col::Samples => ("samples", 7, Align::Right),
             Col::SelfSamples => ("self", 6, Align::Right),
             Col::Time => ("cpu/run", 8, Align::Right),
@@ -374,6 +388,7 @@ fn draw(frame: &mut Frame, area: Rect, state: &mut State, ctx: &Ctx) {
     // A table that fits shows from its first row: the third-of-a-page
     // scroll of `select_hottest` must not hide lines for nothing.
     let visible = body.height.saturating_sub(1) as usize;
+    state.table_rows = visible;
     state.cursor.offset = state.cursor.offset.min(rows.len().saturating_sub(visible));
     table::draw(frame, body, &columns, rows.len(), &mut state.cursor, format_row, is_hottest);
 }
@@ -411,16 +426,16 @@ mod tests {
             fixture::row(&buffer, 2)
                 .starts_with("sorted by line (> < r) · samples: with the line on the stack")
         );
-        assert_eq!(fixture::row(&buffer, 3), "  line samples   self  cpu/run % time calls     bytes source");
+        assert_eq!(fixture::row(&buffer, 3), "   line samples   self  cpu/run % time calls     bytes source");
         // Line 20 is listed without samples (the source is captured); 21
         // holds 3 samples once each although it is on the stack three times.
         assert_eq!(
             fixture::row(&buffer, 4),
-            "    20       0      0      0 s   0.0%     —       0 B pub fn factorial(n: u64) -> f64 {"
+            "     20       0      0      0 s   0.0%     —       0 B pub fn factorial(n: u64) -> f64 {"
         );
         let hottest = fixture::row(&buffer, 5);
         assert!(
-            hottest.starts_with("  > 21       3      3  60.0 ms  42.9%     —       0 B     if n == 0"),
+            hottest.starts_with("   > 21       3      3  60.0 ms  42.9%     —       0 B     if n == 0"),
             "{hottest}"
         );
         assert_eq!(state.selected_line(), Some(21));
@@ -428,7 +443,7 @@ mod tests {
         assert!(style.add_modifier.contains(Modifier::BOLD), "the hottest line is bold");
         assert!(style.add_modifier.contains(Modifier::REVERSED), "and selected");
         assert!(!buffer[(3, 6)].style().add_modifier.contains(Modifier::BOLD), "line 22 is not");
-        assert_eq!(fixture::row(&buffer, 6), "    22       1      1  20.0 ms  14.3%     —       0 B }");
+        assert_eq!(fixture::row(&buffer, 6), "     22       1      1  20.0 ms  14.3%     —       0 B }");
     }
 
     #[test]
@@ -441,9 +456,9 @@ mod tests {
         // Lines 10..=13: 13 allocated 3000 B (2.93 KiB) and holds no samples.
         assert_eq!(lines_of(&state), vec![10, 11, 12, 13]);
         assert_eq!(state.selected_line(), Some(12), "the hottest line: 4 samples under its call");
-        assert!(fixture::row(&buffer, 6).starts_with("  > 12       4      0  80.0 ms  57.1%       0 B"));
+        assert!(fixture::row(&buffer, 6).starts_with("   > 12       4      0  80.0 ms  57.1%       0 B"));
         assert!(
-            fixture::row(&buffer, 7).starts_with("    13       0      0      0 s   0.0%  2.93 KiB     KEPT")
+            fixture::row(&buffer, 7).starts_with("     13       0      0      0 s   0.0%  2.93 KiB     KEPT")
         );
         assert!(!fixture::row(&buffer, 3).contains("calls"), "no room for the unknown calls column");
     }
@@ -456,8 +471,8 @@ mod tests {
         ctx.relative = true;
         let buffer = fixture::draw(80, 10, |frame, area| state.draw(frame, area, &ctx));
         // 4 of 7 samples; 3000 of 3500 bytes.
-        assert!(fixture::row(&buffer, 6).starts_with("  > 12   57.1%   0.0%  80.0 ms  57.1%      0.0%"));
-        assert!(fixture::row(&buffer, 7).starts_with("    13    0.0%   0.0%      0 s   0.0%     85.7%"));
+        assert!(fixture::row(&buffer, 6).starts_with("   > 12   57.1%   0.0%  80.0 ms  57.1%      0.0%"));
+        assert!(fixture::row(&buffer, 7).starts_with("     13    0.0%   0.0%      0 s   0.0%     85.7%"));
     }
 
     #[test]
@@ -488,7 +503,7 @@ mod tests {
             fixture::row(&buffer, 0),
             "taylor::factorial at /src/taylor.rs:20 (no source text in the report for this file)"
         );
-        assert_eq!(fixture::row(&buffer, 5), "  > 21       3      3  60.0 ms  42.9%     —       0 B");
+        assert_eq!(fixture::row(&buffer, 5), "   > 21       3      3  60.0 ms  42.9%     —       0 B");
     }
 
     #[test]
@@ -505,7 +520,7 @@ mod tests {
         assert_eq!(state.selected_line(), Some(13));
         assert_eq!(
             fixture::row(&buffer, 7),
-            "    13       —      —        —      —     —  2.93 KiB     KEPT.lock().push(vec![0u8; 1000]);"
+            "     13       —      —        —      —     —  2.93 KiB     KEPT.lock().push(vec![0u8; 1000]);"
         );
     }
 
@@ -580,6 +595,38 @@ mod tests {
         state.update(Action::Top, &fixture::ctx(&profile, None));
         state.refresh(&fixture::ctx(&profile, Some(fixture::function(&profile, FACT))));
         assert_eq!(state.selected_line(), Some(21));
+    }
+
+    #[test]
+    fn a_long_function_opens_at_its_hottest_line_and_a_short_one_at_its_top() {
+        let profile = fixture::profile(fixture::long_function());
+        // The app's page at 24 rows: the body less the view bar and status.
+        let ctx =
+            Ctx { page_rows: 22, ..fixture::ctx(&profile, Some(fixture::function(&profile, "long::f"))) };
+        let mut state = State::default();
+        state.refresh(&ctx);
+        // Lines 1..=200 are listed (the function starts at 1); 200 is the
+        // last, so the page ends there rather than a third down.
+        assert_eq!((state.rows().len(), state.selected_line()), (200, Some(200)));
+        let buffer = fixture::draw(80, 24, |frame, area| state.draw(frame, area, &ctx));
+        assert_eq!(fixture::row(&buffer, 4), "    181       0      0      0 s   0.0%         — // line 181");
+        assert_eq!(fixture::row(&buffer, 23), "  > 200       5      5  20.0 ms  83.3%         — // line 200");
+        state.update(Action::PageUp, &ctx);
+        assert_eq!(
+            state.selected_line(),
+            Some(180),
+            "a page is the 20 rows the table showed, not the app's 22"
+        );
+
+        let profile = fixture::profile(fixture::taylor());
+        let ctx = fixture::ctx(&profile, Some(fixture::function(&profile, FACT)));
+        let mut state = state_of(&profile, FACT);
+        state.cursor.offset = 2;
+        let buffer = fixture::draw(110, 8, |frame, area| state.draw(frame, area, &ctx));
+        assert!(
+            fixture::row(&buffer, 4).starts_with("     20"),
+            "a table that fits shows from its first line"
+        );
     }
 
     #[test]

@@ -519,12 +519,11 @@ impl State {
                 if focus_weight > 0.0 { percent(callee.weight * 100.0 / focus_weight) } else { NONE.into() };
             let name =
                 if callee.recursive { format!("{} (recursive)", callee.name) } else { callee.name.clone() };
-            vec![
-                weight_figure(weight, callee.weight),
-                share,
-                callee.calls.map_or(NONE.to_string(), |c| c.to_string()),
-                name,
-            ]
+            let figure = match weight {
+                Weight::Samples => format!("{}", callee.weight.round() as u64),
+                _ => weight_figure(weight, callee.weight),
+            };
+            vec![figure, share, callee.calls.map_or(NONE.to_string(), |c| c.to_string()), name]
         };
         table::draw(frame, area, &columns, callees.len(), &mut self.cursor, row, |_| false);
     }
@@ -561,10 +560,16 @@ fn draw_box(
             .render(rect, buf);
         return;
     }
+    // Too small for a border: the label on a dotted fill, closed by `▕`
+    // so that neighbours do not run together.
     let width = usize::from(rect.width);
+    let room = if width >= 2 { width - 1 } else { width };
     for y in rect.y..rect.bottom() {
-        let text = if y == rect.y { label(name, share, width) } else { String::new() };
-        let filled = format!("{text:·<width$}");
+        let text = if y == rect.y { label(name, share, room) } else { String::new() };
+        let mut filled = format!("{text:·<room$}");
+        if width >= 2 {
+            filled.push('▕');
+        }
         buf.set_stringn(rect.x, y, &filled, width, if y == rect.y { title_style } else { style });
     }
 }
@@ -611,7 +616,7 @@ mod tests {
         assert!(text.contains("self 33%"), "the self part: 2 of 6\n{text}");
         // The selected callee's list row and box are marked.
         let row = (0..24).find(|&y| fixture::row(&buffer, y).ends_with(FACT)).expect("factorial's row");
-        assert!(fixture::row(&buffer, row).contains("4 samples   66.7%"), "{}", fixture::row(&buffer, row));
+        assert_eq!(fixture::row(&buffer, row), "         4   66.7%         7 taylor::factorial");
         assert!(buffer[(0, row)].modifier.contains(Modifier::REVERSED));
         assert_eq!(buffer[(0, 1)].symbol(), "┏", "the selected box has a thick border");
     }

@@ -56,6 +56,12 @@ pub trait View {
     fn refresh(&mut self, ctx: &Ctx);
     /// React to an action the app does not handle itself.
     fn update(&mut self, action: Action, ctx: &Ctx) -> Outcome;
+    /// Back (Esc, Backspace) inside the view, such as leaving a zoom; false
+    /// when the view has nothing to go back from and the app's history
+    /// should take it.
+    fn back(&mut self, _ctx: &Ctx) -> bool {
+        false
+    }
     /// Select the next (or previous) row whose function name contains
     /// `needle` (lower-case), starting at the selection when
     /// `include_current`; false when nothing matches.

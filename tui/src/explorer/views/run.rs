@@ -31,7 +31,7 @@ pub struct PluginSource {
 /// What the background recording sends back.
 enum Message {
     Progress(Progress),
-    Finished(Result<Recording, String>),
+    Finished(Result<Box<Recording>, String>),
 }
 
 /// One pass's line in the progress list.
@@ -225,7 +225,7 @@ impl Panel {
             let result = record(&target, &worker, &options, |p| {
                 let _ = progress_sender.send(Message::Progress(p));
             });
-            let _ = sender.send(Message::Finished(result.map_err(|e| e.to_string())));
+            let _ = sender.send(Message::Finished(result.map(Box::new).map_err(|e| e.to_string())));
         });
         let passes = pass_kinds
             .into_iter()
@@ -264,7 +264,7 @@ impl Panel {
                                 line.push_str(&format!("; the {} pass failed: {why}", kind.name()));
                             }
                             self.last = Some(line.clone());
-                            Polled::Recorded(Box::new(recording), line)
+                            Polled::Recorded(recording, line)
                         }
                         Err(why) => {
                             self.last = Some(why.clone());

@@ -26,8 +26,8 @@ use std::sync::Arc;
 /// Figures are dropped before the function column gets narrower than this.
 const NAME_WIDTH: u16 = 32;
 
-/// Deeper nodes are not indented further (their depth is written instead)
-/// once the indentation would take more than this share of the column.
+/// Indentation takes at most 1/`INDENT_SHARE` of the function column;
+/// deeper nodes stay at that indentation with their depth written out.
 const INDENT_SHARE: usize = 2;
 
 /// What a tree was built from: the report and the thread filter.
@@ -221,20 +221,19 @@ impl Built {
         include_current: bool,
         functions: &[Function],
     ) -> bool {
-        let matching: Vec<bool> = functions.iter().map(|f| f.name.to_lowercase().contains(needle)).collect();
-        let matches = |id: u32| self.tree.node(id).function.is_some_and(|f| matching[f as usize]);
         let order: Vec<u32> = if self.tree.is_inverted() {
             self.rows.iter().map(|r| r.id).collect()
         } else {
             std::iter::once(Tree::ROOT).chain(self.tree.preorder(None)).collect()
         };
+        let matching: Vec<bool> = functions.iter().map(|f| f.name.to_lowercase().contains(needle)).collect();
         let len = order.len();
         let current = self.rows.get(cursor.selected).map_or(Tree::ROOT, |r| r.id);
         let start = order.iter().position(|&id| id == current).unwrap_or(0);
         let first = usize::from(!include_current);
         for step in first..len + first {
             let at = if forward { (start + step) % len } else { (start + len - step % len) % len };
-            if matches(order[at]) {
+            if self.tree.node(order[at]).function.is_some_and(|f| matching[f as usize]) {
                 cursor.selected = if self.tree.is_inverted() { at } else { self.reveal(order[at]) };
                 return true;
             }
