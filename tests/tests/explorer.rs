@@ -42,13 +42,14 @@ fn open_search_and_quit_restores_the_terminal() {
     let mut pty = open(&report);
     pty.wait_for("flat profile", WAIT);
     pty.wait_for("taylor::factorial", WAIT);
-    assert!(pty.text().contains("calls exact"), "{}", pty.text());
+    // The status line is the last row a frame writes.
+    pty.wait_for("calls exact", WAIT);
     pty.send("/taylor_sin\r");
     pty.wait_for("taylor · benchmark", WAIT);
     pty.send("\r");
     pty.wait_for("focus: taylor::taylor_sin", WAIT);
     pty.send("?");
-    pty.wait_for("keys of the flat view", WAIT);
+    pty.wait_for("keys of the callers/callees view", WAIT);
     pty.send(" ");
     pty.send("q");
     assert_eq!(pty.wait_exit(WAIT), Some(0), "{}", pty.text());
@@ -74,5 +75,78 @@ fn a_bad_report_is_one_line_and_leaves_the_terminal_alone() {
     assert_eq!(pty.wait_exit(WAIT), Some(2), "{}", pty.text());
     let screen = pty.text();
     assert!(screen.contains("proftui: error: /nonexistent/report.json: no such report file"), "{screen}");
+    assert_restored(&pty);
+}
+
+#[test]
+fn from_the_flat_profile_to_callers_tree_and_lines_of_factorial() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = taylor_report(dir.path());
+    let mut pty = open(&report);
+    pty.wait_for("flat profile", WAIT);
+    // Go to factorial and to its callers: the exact counts of the definitions.
+    pty.send("/factorial\r");
+    pty.send("\r");
+    pty.wait_for("callers (", WAIT);
+    // The status line is the last row a frame writes: the frame is whole.
+    pty.wait_for("focus: taylor::factorial", WAIT);
+    let screen = pty.text();
+    assert!(screen.contains("taylor::factorial"), "{screen}");
+    let caller = |name: &str| {
+        screen.lines().find(|l| l.contains(name) && !l.contains("(recursive)")).unwrap_or_default().to_string()
+    };
+    assert!(caller("taylor::taylor_exp").contains(" 500 "), "{screen}");
+    assert!(caller("taylor::taylor_sin").contains(" 250 "), "{screen}");
+    assert!(screen.contains("188000 calls (750 primitive)"), "{screen}");
+    // The tree, with the hottest path expanded.
+    pty.send("3");
+    pty.wait_for("top-down", WAIT);
+    pty.send("e");
+    pty.wait_for("▾ taylor::factorial", WAIT);
+    // Back to the callers view along the history, then the line table.
+    pty.send("2");
+    pty.wait_for("callers (", WAIT);
+    pty.send("L");
+    pty.wait_for("hottest line", WAIT);
+    // The source text was captured at record time.
+    pty.wait_for("n as f64 * factorial(black_box", WAIT);
+    pty.send("q");
+    assert_eq!(pty.wait_exit(WAIT), Some(0), "{}", pty.text());
+    assert_restored(&pty);
+}
+
+#[test]
+fn a_run_from_the_run_panel_finishes_and_shows_its_profile() {
+    let taylor = plugin("taylor");
+    let mut pty = Pty::spawn(&release_dir().join("proftui"), &["load", taylor.to_str().unwrap()], 120, 30, &[]);
+    pty.wait_for("workload  ‹ benchmark ›", WAIT);
+    pty.send("\r");
+    pty.wait_for("bare:", WAIT);
+    pty.wait_for("recorded in", Duration::from_secs(60));
+    pty.wait_for("taylor::factorial", WAIT);
+    pty.wait_for("flat profile", WAIT);
+    pty.send("q");
+    assert_eq!(pty.wait_exit(WAIT), Some(0), "{}", pty.text());
+    assert_restored(&pty);
+}
+
+#[test]
+fn a_crashing_workload_leaves_the_explorer_running() {
+    let faults = plugin("faults");
+    let mut pty = Pty::spawn(&release_dir().join("proftui"), &["load", faults.to_str().unwrap()], 140, 30, &[]);
+    pty.wait_for("workload  ‹ ok ›", WAIT);
+    // ok → fail → panic → abort → segfault
+    pty.send("llll");
+    pty.wait_for("workload  ‹ segfault ›", WAIT);
+    pty.send("\r");
+    pty.wait_for("run failed", Duration::from_secs(30));
+    pty.wait_for("SIGSEGV", WAIT);
+    // Still alive: another workload runs fine afterwards.
+    pty.send("hhhh");
+    pty.wait_for("workload  ‹ ok ›", WAIT);
+    pty.send("\r");
+    pty.wait_for("recorded in", Duration::from_secs(30));
+    pty.send("q");
+    assert_eq!(pty.wait_exit(WAIT), Some(0), "{}", pty.text());
     assert_restored(&pty);
 }
