@@ -93,7 +93,11 @@ fn from_the_flat_profile_to_callers_tree_and_lines_of_factorial() {
     let screen = pty.text();
     assert!(screen.contains("taylor::factorial"), "{screen}");
     let caller = |name: &str| {
-        screen.lines().find(|l| l.contains(name) && !l.contains("(recursive)")).unwrap_or_default().to_string()
+        screen
+            .lines()
+            .find(|l| l.contains(name) && !l.contains("(recursive)"))
+            .unwrap_or_default()
+            .to_string()
     };
     assert!(caller("taylor::taylor_exp").contains(" 500 "), "{screen}");
     assert!(caller("taylor::taylor_sin").contains(" 250 "), "{screen}");
@@ -118,7 +122,8 @@ fn from_the_flat_profile_to_callers_tree_and_lines_of_factorial() {
 #[test]
 fn a_run_from_the_run_panel_finishes_and_shows_its_profile() {
     let taylor = plugin("taylor");
-    let mut pty = Pty::spawn(&release_dir().join("proftui"), &["load", taylor.to_str().unwrap()], 120, 30, &[]);
+    let mut pty =
+        Pty::spawn(&release_dir().join("proftui"), &["load", taylor.to_str().unwrap()], 120, 30, &[]);
     pty.wait_for("workload  ‹ benchmark ›", WAIT);
     pty.send("\r");
     pty.wait_for("bare:", WAIT);
@@ -133,7 +138,8 @@ fn a_run_from_the_run_panel_finishes_and_shows_its_profile() {
 #[test]
 fn a_crashing_workload_leaves_the_explorer_running() {
     let faults = plugin("faults");
-    let mut pty = Pty::spawn(&release_dir().join("proftui"), &["load", faults.to_str().unwrap()], 140, 30, &[]);
+    let mut pty =
+        Pty::spawn(&release_dir().join("proftui"), &["load", faults.to_str().unwrap()], 140, 30, &[]);
     pty.wait_for("workload  ‹ ok ›", WAIT);
     // ok → fail → panic → abort → segfault
     pty.send("llll");
@@ -146,6 +152,53 @@ fn a_crashing_workload_leaves_the_explorer_running() {
     pty.wait_for("workload  ‹ ok ›", WAIT);
     pty.send("\r");
     pty.wait_for("recorded in", Duration::from_secs(30));
+    pty.send("q");
+    assert_eq!(pty.wait_exit(WAIT), Some(0), "{}", pty.text());
+    assert_restored(&pty);
+}
+
+#[test]
+fn every_view_draws_at_80x24_and_no_color_means_no_colour() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = taylor_report(dir.path());
+    let mut pty = Pty::spawn(
+        &release_dir().join("proftui"),
+        &["open", report.to_str().unwrap()],
+        80,
+        24,
+        &[("NO_COLOR", "1")],
+    );
+    pty.wait_for("flat profile", WAIT);
+    pty.wait_for("calls exact", WAIT);
+    let captions = [
+        "callers (",
+        "top-down",
+        "bottom-up",
+        "no function selected",
+        "allocation sites",
+        "inclusive cpu",
+        "callees of",
+    ];
+    for caption in captions {
+        pty.send("\t");
+        pty.wait_for(caption, WAIT);
+        pty.wait_for("calls exact", WAIT);
+        pty.with_screen(|screen| {
+            for row in 0..24 {
+                for col in 0..80 {
+                    let cell = screen.cell(row, col).unwrap();
+                    assert_eq!(
+                        (cell.fgcolor(), cell.bgcolor()),
+                        (vt100::Color::Default, vt100::Color::Default),
+                        "colour at {row},{col} with NO_COLOR set, view `{caption}`:\n{}",
+                        screen.contents()
+                    );
+                }
+            }
+        });
+    }
+    pty.send("\t");
+    pty.wait_for("flat profile", WAIT);
     pty.send("q");
     assert_eq!(pty.wait_exit(WAIT), Some(0), "{}", pty.text());
     assert_restored(&pty);
