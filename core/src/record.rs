@@ -20,7 +20,8 @@ pub struct RecordOptions {
     pub calls: bool,
     /// Run the heap pass. Default true.
     pub heap: bool,
-    /// Bare runs for the overhead baseline. Default 3.
+    /// Bare runs for the overhead baseline (the first is a warm-up the
+    /// baseline leaves out). Default 5.
     pub bare_repeats: u32,
     /// The cpu pass repeats the workload until it has this many samples.
     /// Default 1000.
@@ -37,7 +38,7 @@ impl Default for RecordOptions {
             cpu: true,
             calls: true,
             heap: true,
-            bare_repeats: 3,
+            bare_repeats: 5,
             min_samples: 1000,
             budget_s: 30.0,
             frequency_hz: 997,
@@ -191,8 +192,11 @@ fn run_pass(
     Ok((kind, records, report))
 }
 
+/// The median wall time of the warm runs: the first run of a pass pays
+/// for cold caches and page faults and is left out when there are others.
 fn median_wall(records: &[RunRecord]) -> Option<f64> {
-    Spread::of(records.iter().map(|r| r.timing.wall_s)).map(|s| s.median)
+    let warm = if records.len() > 1 { &records[1..] } else { records };
+    Spread::of(warm.iter().map(|r| r.timing.wall_s)).map(|s| s.median)
 }
 
 /// Joins the passes into one report with the run's metadata and sources.

@@ -239,36 +239,35 @@ fn taylor_exp_takes_about_twice_the_time_of_taylor_sin_in_the_calls_pass() {
     let dir = tempfile::tempdir().unwrap();
     // Probe times are wall-clock times of one run, and a preemption lands
     // in one function only (a 3 ms time slice is most of taylor_sin's
-    // 1.7 ms here). So only runs that kept the CPU count: process CPU time
-    // at least 97% of the wall time, which leaves at most 0.15 ms, a few
-    // percent of either function. The median of three such runs stands,
-    // within 15%: the first run in a fresh worker is also the first touch
-    // of the probes' registration and shadow stack, which lands in
-    // taylor_exp (clean runs measure 2.01 to 2.16).
-    let mut ratios = Vec::new();
-    let mut preempted = Vec::new();
-    for attempt in 0..30 {
-        if ratios.len() == 3 {
-            break;
-        }
+    // 1.7 ms here): on a busy machine a single run's ratio can be anything
+    // from 0.5 to 6. Preemption only ever adds time, so, as timeit does,
+    // each function's least inclusive time over ten runs stands for its
+    // undisturbed cost, and their ratio must be within 15% of the
+    // definitions' 1.996. (The first run in a fresh worker also touches
+    // the probes' registration and shadow stack for the first time, inside
+    // taylor_exp: undisturbed runs measure 2.01 to 2.16.)
+    let mut exp_s = Vec::new();
+    let mut sin_s = Vec::new();
+    for attempt in 0..10 {
         let (_, report) = record(dir.path(), &format!("calls_{attempt}"), "taylor", &["--calls"]);
-        let pass = report.run.passes.iter().find(|p| p.kind == PassKind::Calls).unwrap();
-        let run = pass.runs[0];
-        let on_cpu = (run.user_s + run.sys_s) / run.wall_s;
         let flat = Analysis::new(&report, &Filter::default()).flat();
         let inclusive = |name| row(&flat, name).calls.expect("probed").inclusive_s;
-        let ratio = inclusive(TAYLOR_EXP) / inclusive(TAYLOR_SIN);
-        if on_cpu >= 0.97 { ratios.push(ratio) } else { preempted.push((on_cpu, ratio)) }
+        exp_s.push(inclusive(TAYLOR_EXP));
+        sin_s.push(inclusive(TAYLOR_SIN));
     }
+    let least = |times: &[f64]| times.iter().copied().fold(f64::INFINITY, f64::min);
+    let ratio = least(&exp_s) / least(&sin_s);
     eprintln!(
-        "taylor n={N}: inclusive time exp/sin {ratios:.3?}, expected {expected:.3}; preempted {preempted:.3?}"
+        "taylor n={N}: least inclusive time exp {:.3} ms, sin {:.3} ms, ratio {ratio:.3} (expected {expected:.3}); \
+         per run {:.3?}",
+        least(&exp_s) * 1e3,
+        least(&sin_s) * 1e3,
+        exp_s.iter().zip(&sin_s).map(|(e, s)| e / s).collect::<Vec<_>>()
     );
-    assert_eq!(ratios.len(), 3, "fewer than 3 of 30 runs kept the cpu: (cpu/wall, ratio) {preempted:.3?}");
-    ratios.sort_by(f64::total_cmp);
-    let median = ratios[1];
     assert!(
-        (median / expected - 1.0).abs() <= 0.15,
-        "inclusive time exp/sin: median {median:.3} of {ratios:.3?}, expected {expected:.3} ± 15%"
+        (ratio / expected - 1.0).abs() <= 0.15,
+        "inclusive time exp/sin {ratio:.3} (least of ten runs each), expected {expected:.3} ± 15%; \
+         exp {exp_s:.5?} s, sin {sin_s:.5?} s"
     );
 }
 
@@ -403,14 +402,22 @@ fn sampled_self_shares_match_the_measured_cpu_split() {
          sampled share {share:.4}, true {true_share:.4}, sigma {sigma:.4}",
         cpu.samples, cpu.achieved_hz, integer.self_samples, float.self_samples
     );
+    // The sampler is driven by the kernel tick and samples only ticks that
+    // find the worker running: on a machine so busy that the worker runs in
+    // slices shorter than a tick, the achieved rate falls far below the
+    // tick rate and the samples are no longer spread evenly over its CPU
+    // time. The message says how starved the worker was.
+    let pass = report.cpu.as_ref().unwrap();
     assert!(
         (share - true_share).abs() <= TOLERANCE,
         "sampled share of burn_integer {share:.4}, true {true_share:.4} ± {TOLERANCE} ({:.1} sigma); \
-         {} + {} samples at {:.0} Hz",
+         {} + {} samples at {:.0} Hz, {:.1} s cpu in {:.1} s wall",
         (share - true_share).abs() / sigma,
         integer.self_samples,
         float.self_samples,
         cpu.achieved_hz,
+        pass.cpu_s,
+        pass.wall_s,
     );
 
     // The text view shows the same self samples and their percentage of
@@ -453,7 +460,8 @@ fn heap_bytes_per_particle_are_what_each_layout_must_allocate() {
     // dict: one map per particle holding ("x", x), ("y", y), ("w", w):
     // entries of a &'static str and an f64, 24 bytes; 3 entries fit in 4
     // buckets: 4 * 24 + 4 + 16 = 116 bytes per table on x86_64 (108 with
-    // 8-byte groups). The maps themselves sit in one vector.
+    // 8-byte groups). The maps themselves sit in one vector, 48 bytes each
+    // (observed: 164000 bytes in 1001 blocks for 1000 particles).
     let entry = (size_of::<&'static str>() + size_of::<f64>()) as u64;
     let table = hashbrown_table_bytes(3, entry);
     assert!(table >= 3 * entry);

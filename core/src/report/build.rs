@@ -57,6 +57,10 @@ fn is_probe_frame(function: &str) -> bool {
         || function.starts_with("core::ptr::drop_in_place<proftui_plugin::probe::")
 }
 
+/// Where a workload's calls back into proftui (progress, results, host
+/// allocation functions outside the heap pass) are charged.
+pub const HOST_CALLBACK: &str = "[proftui host callback]";
+
 /// The function a sample's stack starts from when it was deeper than the
 /// sampler keeps: its root end is unknown, and says so.
 pub const TRUNCATED_ROOT: &str = "[stack truncated: its root is deeper than the sampler keeps]";
@@ -78,6 +82,8 @@ pub struct ReportBuilder {
     functions: HashMap<String, FunctionId>,
     nodes: HashMap<(NodeId, FunctionId, u32), NodeId>,
     threads: HashMap<(PassKind, u64), ThreadId>,
+    /// Source files read to recognise `probe!()` lines, by path.
+    sources: HashMap<String, Option<Vec<String>>>,
 }
 
 impl ReportBuilder {
@@ -95,7 +101,13 @@ impl ReportBuilder {
             heap: None,
             sources: Vec::new(),
         };
-        Self { report, functions: HashMap::new(), nodes: HashMap::new(), threads: HashMap::new() }
+        Self {
+            report,
+            functions: HashMap::new(),
+            nodes: HashMap::new(),
+            threads: HashMap::new(),
+            sources: HashMap::new(),
+        }
     }
 
     /// The id of function `name`, adding it if new. A file learnt later
@@ -139,9 +151,42 @@ impl ReportBuilder {
     fn stack_under(&mut self, parent: NodeId, frames: &[Frame]) -> NodeId {
         // Everything from the probe guard down (its inlined atomics
         // included) is the probe's own cost: the probed function's time.
-        frames.iter().take_while(|f| !is_probe_frame(&f.function)).fold(parent, |parent, frame| {
+        // Debug info does not always keep the guard's own inline frame: a
+        // frame executing its `probe!()` line ends the stack too.
+        let end = frames
+            .iter()
+            .position(|f| is_probe_frame(&f.function))
+            .or_else(|| frames.iter().position(|f| self.is_probe_line(f)).map(|at| at + 1))
+            .unwrap_or(frames.len());
+        // A call back into the host (progress, results) is one frame: the
+        // host's insides are not the workload's profile.
+        let (frames, host) = match frames[..end].iter().position(|f| f.function.starts_with("proftui_core::"))
+        {
+            Some(at) => (&frames[..at], true),
+            None => (&frames[..end], false),
+        };
+        let leaf = frames.iter().fold(parent, |parent, frame| {
             let function = self.function(&frame.function, frame.file.as_deref(), frame.line);
             self.node(parent, function, frame.line.unwrap_or(0))
+        });
+        if host {
+            let callback = self.function(HOST_CALLBACK, None, None);
+            self.node(leaf, callback, 0)
+        } else {
+            leaf
+        }
+    }
+
+    /// Whether `frame` executes a `probe!()` invocation (read from its
+    /// source file, once per file).
+    fn is_probe_line(&mut self, frame: &Frame) -> bool {
+        let (Some(file), Some(line)) = (&frame.file, frame.line) else { return false };
+        let lines = self.sources.entry(file.clone()).or_insert_with(|| {
+            std::fs::read_to_string(file).ok().map(|text| text.lines().map(str::to_string).collect())
+        });
+        lines.as_ref().and_then(|lines| lines.get((line as usize).checked_sub(1)?)).is_some_and(|text| {
+            text.trim_start().starts_with("proftui_plugin::probe!(")
+                || text.trim_start().starts_with("probe!(")
         })
     }
 
@@ -371,6 +416,40 @@ pub(crate) mod tests {
         let report = b.finish();
         assert_eq!(report.function_of(leaf).map(|f| f.name.as_str()), Some("taylor::factorial"));
         assert_eq!(report.functions.len(), 1);
+    }
+
+    #[test]
+    fn a_frame_on_a_probe_line_ends_the_stack() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("lib.rs");
+        std::fs::write(&source, "pub fn factorial(n: u64) -> f64 {\n    probe!();\n    n as f64\n}\n")
+            .unwrap();
+        let file = source.to_str().unwrap().to_string();
+        let at = |function: &str, line| Frame {
+            function: function.into(),
+            file: Some(file.clone()),
+            line: Some(line),
+        };
+        let mut b = ReportBuilder::new(run_info());
+        let probe =
+            b.stack(&[at("taylor::factorial", 2), frame("core::sync::atomic::AtomicPtr<T>::load", 9)]);
+        let body = b.stack(&[at("taylor::factorial", 3), frame("core::hint::black_box", 9)]);
+        let report = b.finish();
+        assert_eq!(report.function_of(probe).map(|f| f.name.as_str()), Some("taylor::factorial"));
+        assert_eq!(report.function_of(body).map(|f| f.name.as_str()), Some("core::hint::black_box"));
+    }
+
+    #[test]
+    fn a_call_back_into_the_host_is_one_frame() {
+        let mut b = ReportBuilder::new(run_info());
+        let leaf = b.stack(&[
+            frame("taylor::taylor_exp", 30),
+            frame("proftui_core::plugin::host::progress", 204),
+            frame("std::io::Write::write_all", 1),
+        ]);
+        let report = b.finish();
+        assert_eq!(report.function_of(leaf).map(|f| f.name.as_str()), Some(HOST_CALLBACK));
+        assert_eq!(report.path(leaf).len(), 2);
     }
 
     #[test]

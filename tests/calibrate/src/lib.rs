@@ -58,27 +58,6 @@ pub fn burn_float(iterations: u64, start: f64) -> f64 {
     x
 }
 
-/// Thread CPU time spent in each burn function, as measured around each
-/// call with `CLOCK_THREAD_CPUTIME_ID`.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Split {
-    pub integer_ns: u64,
-    pub float_ns: u64,
-    integer_iterations: u64,
-    float_iterations: u64,
-}
-
-impl Split {
-    fn total_ns(&self) -> u64 {
-        self.integer_ns + self.float_ns
-    }
-
-    /// The integer function's share of the two, 0 to 1.
-    pub fn integer_share(&self) -> f64 {
-        if self.total_ns() == 0 { 0.0 } else { self.integer_ns as f64 / self.total_ns() as f64 }
-    }
-}
-
 /// SplitMix64: a small seeded generator, enough to vary round lengths.
 struct SplitMix64(u64);
 
@@ -110,7 +89,26 @@ enum Burn {
     Float,
 }
 
+/// Thread CPU time spent in each burn function, as measured around each
+/// call with `CLOCK_THREAD_CPUTIME_ID`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Split {
+    pub integer_ns: u64,
+    pub float_ns: u64,
+    integer_iterations: u64,
+    float_iterations: u64,
+}
+
 impl Split {
+    fn total_ns(&self) -> u64 {
+        self.integer_ns + self.float_ns
+    }
+
+    /// The integer function's share of the two, 0 to 1.
+    pub fn integer_share(&self) -> f64 {
+        if self.total_ns() == 0 { 0.0 } else { self.integer_ns as f64 / self.total_ns() as f64 }
+    }
+
     /// The time and iterations charged to `burn` so far.
     fn counters(&mut self, burn: Burn) -> (&mut u64, &mut u64) {
         match burn {
