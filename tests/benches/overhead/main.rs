@@ -135,6 +135,8 @@ pub struct TaylorPair {
 /// Everything the rounds measured.
 pub struct Measured {
     rounds: usize,
+    /// `/proc/loadavg` when the rounds began: other work on the machine.
+    load_before: String,
     /// Per case of [`CASES`], per round.
     per_case: Vec<Vec<Round>>,
     /// The index of the taylor case in [`CASES`].
@@ -154,6 +156,7 @@ fn main() {
         std::env::var("OVERHEAD_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(DEFAULT_ROUNDS);
     let started = std::time::Instant::now();
     release_dir();
+    let load_before = tables::load_average();
     let without_probes = comparisons::taylor_without_probes().display().to_string();
     let taylor = CASES.iter().position(|c| c.plugin == "taylor").expect("a taylor case");
     let taylor_args = CASES[taylor].args();
@@ -190,5 +193,5 @@ fn main() {
     }
     eprintln!("\rdone in {:.0} s{:50}", started.elapsed().as_secs_f64(), "");
 
-    tables::print(&Measured { rounds, per_case: measured, taylor, inactive, python });
+    tables::print(&Measured { rounds, load_before, per_case: measured, taylor, inactive, python });
 }

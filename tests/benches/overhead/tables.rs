@@ -14,6 +14,20 @@ pub fn print(measured: &Measured) {
         measured.rounds
     );
     println!();
+    let load_after = load_average();
+    println!("Load average (1, 5, 15 min) before the rounds: {}; after: {load_after}.", measured.load_before);
+    let busiest = [&measured.load_before, &load_after]
+        .iter()
+        .filter_map(|load| load.split(", ").next().and_then(|one| one.parse::<f64>().ok()))
+        .fold(0.0, f64::max);
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    if busiest > cpus / 2.0 {
+        println!(
+            "**Other work kept the machine busy** (load {busiest} on {cpus} CPUs): wall figures are \
+             disturbed; the fastest-run and CPU-time figures the least."
+        );
+    }
+    println!();
     ratios(measured);
     fastest_ratios(measured);
     cpu_detail(measured);
@@ -207,6 +221,12 @@ fn machine() -> String {
         kernel.trim(),
         if python.is_empty() { "no python3".into() } else { python }
     )
+}
+
+/// The 1, 5 and 15 minute load averages from `/proc/loadavg`.
+pub fn load_average() -> String {
+    let loadavg = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    loadavg.split_whitespace().take(3).collect::<Vec<_>>().join(", ")
 }
 
 /// The first line `command` prints, or nothing when it cannot run.
