@@ -3,6 +3,7 @@
 //! compiler.
 
 pub mod pty;
+pub mod synthetic;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};

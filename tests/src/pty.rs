@@ -4,12 +4,15 @@
 
 use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
 use std::io::{Read, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// A program running in a pseudo-terminal.
 pub struct Pty {
     screen: Arc<Mutex<vt100::Parser>>,
+    /// Bytes the program wrote, counted after the screen took them.
+    received: Arc<AtomicU64>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
     _master: Box<dyn MasterPty + Send>,
@@ -40,18 +43,28 @@ impl Pty {
         let writer = pair.master.take_writer().expect("the pty can be written");
         let screen = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
         let sink = Arc::clone(&screen);
+        let received = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&received);
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n @ 1..) = reader.read(&mut buf) {
                 sink.lock().expect("the screen lock is never poisoned").process(&buf[..n]);
+                counter.fetch_add(n as u64, Ordering::Release);
             }
         });
-        Self { screen, writer, child, _master: pair.master }
+        Self { screen, received, writer, child, _master: pair.master }
     }
 
     /// The screen's text, rows joined by newlines.
     pub fn text(&self) -> String {
         self.screen.lock().expect("the screen lock is never poisoned").screen().contents()
+    }
+
+    /// How many bytes the program has written so far; the screen has
+    /// taken all of them. Cheap to poll: a frame that changes nothing on
+    /// screen still writes a few bytes.
+    pub fn bytes_received(&self) -> u64 {
+        self.received.load(Ordering::Acquire)
     }
 
     /// Runs `check` on the emulator's screen.

@@ -115,30 +115,35 @@ impl Analysis<'_> {
         };
         let mut sums: BTreeMap<Option<FunctionId>, EdgeSums> = BTreeMap::new();
         let mut open: BTreeMap<Option<FunctionId>, u32> = BTreeMap::new();
-        self.walk(|step| match step {
+        // Edges of `f` lie on the paths to its frames and right below them.
+        let leads = self.leading_to(f);
+        self.walk_pruned(|step| match step {
             Step::Enter(node) => {
-                let Some(key) = key_of(node) else { return };
                 let id = node as usize;
-                let count = open.entry(key).or_default();
-                let s = sums.entry(key).or_default();
-                if let Some(c) = self.calls[id] {
-                    s.add_calls(c.calls);
+                if let Some(key) = key_of(node) {
+                    let count = open.entry(key).or_default();
+                    let s = sums.entry(key).or_default();
+                    if let Some(c) = self.calls[id] {
+                        s.add_calls(c.calls);
+                        if *count == 0 {
+                            s.add_ns(c.inclusive_ns);
+                        }
+                    }
                     if *count == 0 {
-                        s.add_ns(c.inclusive_ns);
+                        s.samples += self.subtree_samples[id];
+                        if self.has_heap() {
+                            s.heap += self.subtree_heap[id];
+                        }
                     }
+                    *count += 1;
                 }
-                if *count == 0 {
-                    s.samples += self.subtree_samples[id];
-                    if self.has_heap() {
-                        s.heap += self.subtree_heap[id];
-                    }
-                }
-                *count += 1;
+                leads[id]
             }
             Step::Exit(node) => {
                 if let Some(key) = key_of(node) {
                     *open.entry(key).or_default() -= 1;
                 }
+                true
             }
         });
         sums
@@ -147,46 +152,56 @@ impl Analysis<'_> {
     /// Every function above `f`: each outermost node of a function is
     /// credited with what the first `f` frames strictly below it cover.
     fn all_callers(&self, f: FunctionId) -> BTreeMap<Option<FunctionId>, EdgeSums> {
-        let n = self.report.nodes.len();
         let heap = self.has_heap();
-        // Per node: the cost of the first `f` frames at or below it, and
-        // the sums over its children (strictly below).
-        let mut below_samples = vec![0u64; n];
-        let mut below_ns = vec![0u64; n];
-        let mut below_heap = vec![HeapFigures::default(); if heap { n } else { 0 }];
-        let mut below_calls = vec![0u64; n];
-        let mut below_f = vec![0u64; n];
-        let mut below_stats = vec![false; n];
-        for id in (1..n).rev() {
-            let parent = self.parent(id as u32) as usize;
+        // Only the nodes with an `f` frame at or below them add anything:
+        // those on the paths to `f`, numbered compactly (parents first).
+        let leads = self.leading_to(f);
+        let on_path: Vec<u32> = (0..leads.len() as u32).filter(|&id| leads[id as usize]).collect();
+        let mut at = vec![0u32; leads.len()];
+        for (index, &id) in on_path.iter().enumerate() {
+            at[id as usize] = index as u32;
+        }
+        let m = on_path.len();
+        // Per node on a path: the cost of the first `f` frames at or below
+        // it, and the sums over its children (strictly below).
+        let mut below_samples = vec![0u64; m];
+        let mut below_ns = vec![0u64; m];
+        let mut below_heap = vec![HeapFigures::default(); if heap { m } else { 0 }];
+        let mut below_calls = vec![0u64; m];
+        let mut below_f = vec![0u64; m];
+        let mut below_stats = vec![false; m];
+        for i in (1..m).rev() {
+            let id = on_path[i] as usize;
+            let parent = at[self.parent(id as u32) as usize] as usize;
             let is_f = self.function(id as u32) == f;
             let stat = self.calls[id];
-            let samples = if is_f { self.subtree_samples[id] } else { below_samples[id] };
-            let ns = if is_f { stat.map_or(0, |c| c.inclusive_ns) } else { below_ns[id] };
+            let samples = if is_f { self.subtree_samples[id] } else { below_samples[i] };
+            let ns = if is_f { stat.map_or(0, |c| c.inclusive_ns) } else { below_ns[i] };
             below_samples[parent] += samples;
             below_ns[parent] += ns;
             if heap {
-                let figures = if is_f { self.subtree_heap[id] } else { below_heap[id] };
+                let figures = if is_f { self.subtree_heap[id] } else { below_heap[i] };
                 below_heap[parent] += figures;
             }
             let own_calls = if is_f { stat.map_or(0, |c| c.calls) } else { 0 };
-            below_calls[parent] += below_calls[id] + own_calls;
-            below_f[parent] += below_f[id] + u64::from(is_f);
-            below_stats[parent] |= below_stats[id] || (is_f && stat.is_some());
+            below_calls[parent] += below_calls[i] + own_calls;
+            below_f[parent] += below_f[i] + u64::from(is_f);
+            below_stats[parent] |= below_stats[i] || (is_f && stat.is_some());
         }
         let mut sums: BTreeMap<Option<FunctionId>, EdgeSums> = BTreeMap::new();
-        for id in 1..n {
-            if !self.outermost[id] || below_f[id] == 0 {
+        for i in 1..m {
+            let id = on_path[i] as usize;
+            if !self.outermost[id] || below_f[i] == 0 {
                 continue;
             }
             let s = sums.entry(Some(self.function(id as u32))).or_default();
-            s.samples += below_samples[id];
-            if below_stats[id] {
-                s.add_calls(below_calls[id]);
-                s.add_ns(below_ns[id]);
+            s.samples += below_samples[i];
+            if below_stats[i] {
+                s.add_calls(below_calls[i]);
+                s.add_ns(below_ns[i]);
             }
             if heap {
-                s.heap += below_heap[id];
+                s.heap += below_heap[i];
             }
         }
         sums
@@ -196,18 +211,22 @@ impl Analysis<'_> {
     /// and its cost counted if no frame of its own function lies between
     /// it and the outermost `f`.
     fn all_callees(&self, f: FunctionId) -> BTreeMap<Option<FunctionId>, EdgeSums> {
-        let mut sums: BTreeMap<Option<FunctionId>, EdgeSums> = BTreeMap::new();
+        // Per function, dense: every node below `f` adds to one.
+        let mut sums: Vec<Option<EdgeSums>> = Vec::new();
+        sums.resize_with(self.report.functions.len(), || None);
         let mut nearest: Vec<Option<u32>> = vec![None; self.report.functions.len()];
         let mut saved: Vec<Option<u32>> = Vec::new();
         let mut depth = 0u32;
         let mut f_open = 0u32;
         let mut first_f = 0u32;
-        self.walk(|step| match step {
+        // Only the paths to `f`'s frames and the subtrees below them count.
+        let leads = self.leading_to(f);
+        self.walk_pruned(|step| match step {
             Step::Enter(node) => {
                 let id = node as usize;
                 let h = self.function(node);
                 if f_open > 0 {
-                    let s = sums.entry(Some(h)).or_default();
+                    let s = sums[h as usize].get_or_insert_default();
                     let first_below_f = nearest[h as usize].is_none_or(|d| d <= first_f);
                     if let Some(c) = self.calls[id] {
                         s.add_calls(c.calls);
@@ -231,6 +250,7 @@ impl Analysis<'_> {
                     f_open += 1;
                 }
                 depth += 1;
+                f_open > 0 || leads[id]
             }
             Step::Exit(node) => {
                 let h = self.function(node);
@@ -239,9 +259,10 @@ impl Analysis<'_> {
                 if h == f {
                     f_open -= 1;
                 }
+                true
             }
         });
-        sums
+        sums.into_iter().enumerate().filter_map(|(h, s)| Some((Some(h as FunctionId), s?))).collect()
     }
 }
 

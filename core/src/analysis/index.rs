@@ -180,13 +180,26 @@ impl<'r> Analysis<'r> {
     /// Visits every node but the root depth first, entering a node before
     /// its children and exiting it after them, in child-id order.
     pub(crate) fn walk(&self, mut visit: impl FnMut(Step)) {
+        self.walk_pruned(|step| {
+            visit(step);
+            true
+        });
+    }
+
+    /// Like [`walk`](Self::walk), but the children of a node are visited
+    /// only when `visit` returns true on entering it (a node left out is
+    /// still exited right after it is entered).
+    pub(crate) fn walk_pruned(&self, mut visit: impl FnMut(Step) -> bool) {
         let mut stack: Vec<(NodeId, usize)> = vec![(ROOT, 0)];
         while let Some(top) = stack.last_mut() {
             let (node, next) = *top;
             if let Some(&child) = self.children(node).get(next) {
                 top.1 += 1;
-                visit(Step::Enter(child));
-                stack.push((child, 0));
+                if visit(Step::Enter(child)) {
+                    stack.push((child, 0));
+                } else {
+                    visit(Step::Exit(child));
+                }
             } else {
                 stack.pop();
                 if node != ROOT {
@@ -194,6 +207,20 @@ impl<'r> Analysis<'r> {
                 }
             }
         }
+    }
+
+    /// Per node: whether it or a node below it runs `function`; views of
+    /// one function walk only these (and what hangs right below them).
+    pub(crate) fn leading_to(&self, function: FunctionId) -> Vec<bool> {
+        let mut leads = vec![false; self.report.nodes.len()];
+        for id in (1..self.report.nodes.len()).rev() {
+            let node = self.report.nodes[id];
+            if leads[id] || node.function == function {
+                leads[id] = true;
+                leads[node.parent as usize] = true;
+            }
+        }
+        leads
     }
 
     fn outermost_frames(&self) -> Vec<bool> {

@@ -2,7 +2,7 @@
 //! self cost, children their callers, grandchildren the callers' callers.
 //!
 //! Built lazily. A node keeps the self-cost holders whose chain of callers
-//! it stands for, each with the merged top-down node it has climbed to;
+//! it stands for, each with the calling-context node it has climbed to;
 //! expanding the node moves every holder one caller up and groups them by
 //! that caller's function. A node's figures are known when it is created,
 //! so a view pays only for the nodes it shows.
@@ -11,7 +11,7 @@ use super::basis::Basis;
 use super::heap::HeapFigures;
 use super::index::Analysis;
 use super::tree::{Raw, Tree, TreeNode, heaviest_first, name_ranks, scaled};
-use crate::report::FunctionId;
+use crate::report::{FunctionId, Node, ROOT};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -45,7 +45,7 @@ impl std::ops::AddAssign for Cost {
     }
 }
 
-/// A holder climbing its callers: which holder, and the merged node (a
+/// A holder climbing its callers: which holder, and the report node (a
 /// frame of the chain) it has reached.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
@@ -58,9 +58,8 @@ pub(crate) struct Pending {
     weight: Weight,
     basis: Basis,
     ranks: Vec<u32>,
-    /// The merged top-down tree's shape (parents first; 0 is its root).
-    parent: Vec<u32>,
-    function: Vec<Option<FunctionId>>,
+    /// The report's calling-context tree, copied (0 is its root).
+    nodes: Vec<Node>,
     costs: Vec<Cost>,
     /// Per tree node: its holders, until the node is expanded.
     entries: Vec<Option<Vec<Entry>>>,
@@ -71,15 +70,22 @@ impl Pending {
         self.entries.get(id as usize).is_none_or(Option::is_none)
     }
 
+    /// Whether `id`, not yet expanded, will have children: whether any of
+    /// its holders' chains goes on above it.
+    pub(crate) fn will_have_children(&self, id: u32) -> Option<bool> {
+        let entries = self.entries.get(id as usize)?.as_ref()?;
+        Some(entries.iter().any(|entry| self.nodes[entry.at as usize].parent != ROOT))
+    }
+
     /// Builds the children of `id`: its holders one caller up, grouped by
     /// the caller's function; holders whose chain ends here drop out.
     pub(crate) fn expand(&mut self, nodes: &mut Vec<TreeNode>, id: u32) {
         let Some(entries) = self.entries.get_mut(id as usize).and_then(Option::take) else { return };
         let mut groups: HashMap<FunctionId, Vec<Entry>> = HashMap::new();
         for entry in entries {
-            let up = self.parent[entry.at as usize];
-            if up != 0 {
-                let f = self.function[up as usize].expect("only the merged root has no function");
+            let up = self.nodes[entry.at as usize].parent;
+            if up != ROOT {
+                let f = self.nodes[up as usize].function;
                 groups.entry(f).or_default().push(Entry { holder: entry.holder, at: up });
             }
         }
@@ -104,7 +110,7 @@ impl Pending {
         for entry in entries {
             let cost = self.costs[entry.holder as usize];
             inclusive += cost;
-            if self.parent[entry.at as usize] == 0 {
+            if self.nodes[entry.at as usize].parent == ROOT {
                 ends += cost;
             }
         }
@@ -145,22 +151,28 @@ impl Analysis<'_> {
     /// self cost, children their callers. Only the root and its children
     /// are built here; [`Tree::children`] builds the rest on demand.
     pub fn inverted(&self, weight: Weight) -> Tree {
-        let merged = self.merge();
+        // Climbing report nodes groups the same chains of functions as
+        // climbing merged ones (a merged node's report nodes share its
+        // function path), so nothing is merged: the holders are the report
+        // nodes with a self cost.
         let mut costs = Vec::new();
         let mut roots: HashMap<FunctionId, Vec<Entry>> = HashMap::new();
-        for (holder, raw) in merged.raw.iter().enumerate().skip(1) {
-            let cost = match (weight, raw.calls) {
-                (Weight::Samples, _) if raw.self_samples > 0 => {
-                    Cost { samples: raw.self_samples, ..Cost::default() }
+        for id in 1..self.report.nodes.len() {
+            let cost = match weight {
+                Weight::Samples if self.self_samples[id] > 0 => {
+                    Cost { samples: self.self_samples[id], ..Cost::default() }
                 }
-                (Weight::CallTime, Some((calls, self_ns, _))) => Cost { calls, self_ns, ..Cost::default() },
-                (Weight::Bytes, _) if raw.self_heap != HeapFigures::default() => {
-                    Cost { heap: raw.self_heap, ..Cost::default() }
+                Weight::CallTime => match self.calls[id] {
+                    Some(c) => Cost { calls: c.calls, self_ns: c.self_ns, ..Cost::default() },
+                    None => continue,
+                },
+                Weight::Bytes if self.has_heap() && self.site[id] != HeapFigures::default() => {
+                    Cost { heap: self.site[id], ..Cost::default() }
                 }
                 _ => continue,
             };
-            let function = merged.function[holder].expect("only the merged root has no function");
-            roots.entry(function).or_default().push(Entry { holder: costs.len() as u32, at: holder as u32 });
+            let function = self.function(id as u32);
+            roots.entry(function).or_default().push(Entry { holder: costs.len() as u32, at: id as u32 });
             costs.push(cost);
         }
         let mut total = Cost::default();
@@ -171,8 +183,7 @@ impl Analysis<'_> {
             weight,
             basis: self.basis().clone(),
             ranks: name_ranks(&self.report),
-            parent: merged.parent,
-            function: merged.function,
+            nodes: self.report.nodes.clone(),
             costs,
             entries: vec![None],
         };

@@ -67,7 +67,9 @@ impl Analysis<'_> {
         let mut sums: BTreeMap<u32, LineSums> = BTreeMap::new();
         let mut open: HashMap<u32, u32> = HashMap::new();
         let line_of = |node: u32| self.report.nodes[node as usize].line;
-        self.walk(|step| match step {
+        // Only the paths to the function's frames hold any of them.
+        let leads = self.leading_to(function);
+        self.walk_pruned(|step| match step {
             Step::Enter(node) if self.function(node) == function => {
                 let id = node as usize;
                 let line = line_of(node);
@@ -81,11 +83,15 @@ impl Analysis<'_> {
                     }
                 }
                 *count += 1;
+                leads[id]
             }
-            Step::Exit(node) if self.function(node) == function => {
-                *open.entry(line_of(node)).or_default() -= 1;
+            Step::Enter(node) => leads[node as usize],
+            Step::Exit(node) => {
+                if self.function(node) == function {
+                    *open.entry(line_of(node)).or_default() -= 1;
+                }
+                true
             }
-            _ => {}
         });
         for id in 1..self.report.nodes.len() {
             let parent = self.parent(id as u32);

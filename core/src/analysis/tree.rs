@@ -9,10 +9,9 @@ use super::basis::Basis;
 use super::heap::HeapFigures;
 use super::index::Analysis;
 use super::inverted::Pending;
-use crate::report::{FunctionId, Report};
+use crate::report::{FunctionId, NodeId, ROOT, Report};
 use serde::Serialize;
 use std::cmp::Ordering;
-use std::collections::HashMap;
 
 /// A node of a call tree.
 ///
@@ -104,6 +103,14 @@ impl Tree {
         &self.nodes[id as usize].children
     }
 
+    /// Whether `id` has children, without building them.
+    pub fn has_children(&self, id: u32) -> bool {
+        self.pending
+            .as_ref()
+            .and_then(|p| p.will_have_children(id))
+            .unwrap_or_else(|| !self.nodes[id as usize].children.is_empty())
+    }
+
     /// Whether `children(id)` would build nothing.
     pub fn is_expanded(&self, id: u32) -> bool {
         self.pending.as_ref().is_none_or(|p| p.is_expanded(id))
@@ -176,22 +183,22 @@ pub(crate) struct Raw {
     pub any: bool,
 }
 
-/// Report nodes merged by function path; parents have smaller ids.
+/// Report nodes merged along their function paths, with raw figures;
+/// parents have smaller ids.
 pub(crate) struct Merged {
     pub function: Vec<Option<FunctionId>>,
     pub parent: Vec<u32>,
     pub raw: Vec<Raw>,
 }
 
-impl Merged {
-    fn intern(&mut self, index: &mut HashMap<(u32, FunctionId), u32>, parent: u32, f: FunctionId) -> u32 {
-        *index.entry((parent, f)).or_insert_with(|| {
-            self.function.push(Some(f));
-            self.parent.push(parent);
-            self.raw.push(Raw::default());
-            (self.raw.len() - 1) as u32
-        })
-    }
+/// The shape of the merged tree, and where each report node went.
+pub(crate) struct Shape {
+    /// Per merged node; `None` for the root (merged node 0).
+    pub function: Vec<Option<FunctionId>>,
+    /// Per merged node; a parent's id is smaller than its children's.
+    pub parent: Vec<u32>,
+    /// Per report node, the merged node it is part of.
+    pub of: Vec<u32>,
 }
 
 /// Raw figures scaled the way views show them.
@@ -211,16 +218,70 @@ pub(crate) fn scaled(basis: &Basis, node: &mut TreeNode, raw: &Raw) {
 }
 
 impl Analysis<'_> {
-    /// Report nodes merged along their function paths.
-    pub(crate) fn merge(&self) -> Merged {
+    /// Report nodes merged along their function paths: the children of a
+    /// merged node's report nodes, grouped by function, are its children.
+    /// A walk over the child index with a slot per function, so no
+    /// hashing: linear in the nodes.
+    pub(crate) fn merge_shape(&self) -> Shape {
+        const FREE: u32 = u32::MAX;
         let n = self.report.nodes.len();
-        let mut merged = Merged { function: vec![None], parent: vec![0], raw: vec![Raw::default()] };
-        let mut index = HashMap::new();
-        let mut of = vec![0u32; n];
-        for id in 1..n {
-            let node = id as u32;
-            let at = merged.intern(&mut index, of[self.parent(node) as usize], self.function(node));
-            of[id] = at;
+        let mut shape = Shape { function: vec![None], parent: vec![0], of: vec![0; n] };
+        // The report nodes of merged node `m` are `members[start[m]..start[m + 1]]`.
+        let mut members: Vec<NodeId> = Vec::with_capacity(n);
+        members.push(ROOT);
+        let mut start: Vec<u32> = vec![0, 1];
+        let mut slot = vec![FREE; self.report.functions.len()];
+        let (mut count, mut fill) = (Vec::new(), Vec::new());
+        // Depth first: the children of report nodes near each other in id
+        // order are looked at together.
+        let mut stack = vec![0usize];
+        while let Some(m) = stack.pop() {
+            let first = shape.parent.len();
+            let range = start[m] as usize..start[m + 1] as usize;
+            for i in range.clone() {
+                for &child in self.children(members[i]) {
+                    let f = self.function(child);
+                    if slot[f as usize] == FREE {
+                        slot[f as usize] = shape.parent.len() as u32;
+                        shape.function.push(Some(f));
+                        shape.parent.push(m as u32);
+                        count.push(0u32);
+                    }
+                    let at = slot[f as usize];
+                    shape.of[child as usize] = at;
+                    count[at as usize - first] += 1;
+                }
+            }
+            // The new merged nodes' members, each a contiguous run.
+            let mut next = members.len() as u32;
+            for &c in &count {
+                fill.push(next);
+                next += c;
+                start.push(next);
+            }
+            members.resize(next as usize, ROOT);
+            for i in range {
+                for &child in self.children(members[i]) {
+                    let k = shape.of[child as usize] as usize - first;
+                    members[fill[k] as usize] = child;
+                    fill[k] += 1;
+                }
+            }
+            for f in shape.function[first..].iter().flatten() {
+                slot[*f as usize] = FREE;
+            }
+            count.clear();
+            fill.clear();
+            stack.extend((first..shape.parent.len()).rev());
+        }
+        shape
+    }
+
+    /// Report nodes merged along their function paths, with their figures.
+    pub(crate) fn merge(&self) -> Merged {
+        let Shape { function, parent, of } = self.merge_shape();
+        let mut merged = Merged { raw: vec![Raw::default(); function.len()], function, parent };
+        for (id, &at) in of.iter().enumerate().skip(1) {
             let raw = &mut merged.raw[at as usize];
             raw.self_samples += self.self_samples[id];
             raw.any |= self.self_samples[id] > 0;

@@ -1,8 +1,11 @@
 //! A report opened in the explorer: the report, its index under the current
-//! thread filter, and the rows views read (computed once per filter, not
-//! per frame).
+//! thread filter, and what views read (computed once per filter, not per
+//! frame): the flat rows, and the top-down tree with its frames' weights,
+//! which the tree, flame and map views share rather than each building
+//! their own.
 
-use proftui_core::analysis::{Analysis, Filter, FlatRow};
+use super::widgets::flame::{choose_weight, node_weights};
+use proftui_core::analysis::{Analysis, Filter, FlatRow, Tree, Weight};
 use proftui_core::report::{Report, ThreadId};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -20,6 +23,12 @@ pub struct Profile {
     pub path: Option<PathBuf>,
     pub analysis: Analysis<'static>,
     pub flat: Vec<FlatRow>,
+    /// The top-down call tree (complete: it needs no `&mut` to read).
+    pub tree: Arc<Tree>,
+    /// What the flame graph's widths and the map's areas follow, and per
+    /// node of `tree` that figure (see [`node_weights`]).
+    pub weight: Weight,
+    pub weights: Arc<[f64]>,
     pub threads: Vec<ThreadChoice>,
     /// Index into `threads`; `None` for all threads.
     pub thread: Option<usize>,
@@ -28,9 +37,8 @@ pub struct Profile {
 impl Profile {
     pub fn new(report: Arc<Report>, path: Option<PathBuf>) -> Self {
         let threads = thread_choices(&report);
-        let analysis = Analysis::shared(Arc::clone(&report), &Filter::default());
-        let flat = analysis.flat();
-        Self { report, path, analysis, flat, threads, thread: None }
+        let Indexed { analysis, flat, tree, weight, weights } = Indexed::new(&report, &Filter::default());
+        Self { report, path, analysis, flat, tree, weight, weights, threads, thread: None }
     }
 
     /// Re-indexes for the next thread choice (all → each → all).
@@ -41,8 +49,9 @@ impl Profile {
             _ => None,
         };
         let filter = Filter { threads: self.thread.map(|i| self.threads[i].ids.clone()) };
-        self.analysis = Analysis::shared(Arc::clone(&self.report), &filter);
-        self.flat = self.analysis.flat();
+        let Indexed { analysis, flat, tree, weight, weights } = Indexed::new(&self.report, &filter);
+        (self.analysis, self.flat, self.tree, self.weight, self.weights) =
+            (analysis, flat, tree, weight, weights);
     }
 
     /// The file name offered when saving: where it came from, or
@@ -61,6 +70,26 @@ impl Profile {
     /// `all threads` or the chosen thread's label.
     pub fn thread_label(&self) -> &str {
         self.thread.map_or("all threads", |i| self.threads[i].label.as_str())
+    }
+}
+
+/// What a profile computes for one filter.
+struct Indexed {
+    analysis: Analysis<'static>,
+    flat: Vec<FlatRow>,
+    tree: Arc<Tree>,
+    weight: Weight,
+    weights: Arc<[f64]>,
+}
+
+impl Indexed {
+    fn new(report: &Arc<Report>, filter: &Filter) -> Self {
+        let analysis = Analysis::shared(Arc::clone(report), filter);
+        let flat = analysis.flat();
+        let tree = analysis.tree();
+        let weight = choose_weight(analysis.basis());
+        let weights = node_weights(&tree, weight).into();
+        Self { analysis, flat, tree: Arc::new(tree), weight, weights }
     }
 }
 

@@ -13,7 +13,7 @@ use crate::explorer::app::ViewKind;
 use crate::explorer::profile::Profile;
 use crate::explorer::views::{Ctx, Outcome, View};
 use crate::explorer::widgets::flame::{
-    Icicle, choose_weight, colour_enabled, draw_row, frame_style, node_weights, weight_figure, weight_name,
+    Icicle, colour_enabled, draw_row, frame_style, weight_figure, weight_name,
 };
 use crate::report_view::units::{NONE, human_bytes, percent, seconds, seconds_or_none};
 use proftui_core::analysis::{Tree, Weight};
@@ -27,10 +27,11 @@ use std::sync::Arc;
 pub struct State {
     /// The report and thread choice the tree was built for.
     built_for: Option<(Arc<Report>, Option<usize>)>,
-    tree: Option<Tree>,
+    /// The profile's top-down tree.
+    tree: Option<Arc<Tree>>,
     weight: Weight,
-    /// Per tree node: the width-giving figure (see [`node_weights`]).
-    weights: Vec<f64>,
+    /// Per tree node: the width-giving figure (the profile's).
+    weights: Arc<[f64]>,
     /// The frame drawn full width; the root when not zoomed.
     zoom: u32,
     selected: u32,
@@ -49,7 +50,7 @@ impl Default for State {
             built_for: None,
             tree: None,
             weight: Weight::Samples,
-            weights: Vec::new(),
+            weights: Arc::from([]),
             zoom: Tree::ROOT,
             selected: Tree::ROOT,
             offset: 0,
@@ -70,9 +71,9 @@ impl State {
         }
         let zoom_path = self.path(self.zoom);
         let selected_path = self.path(self.selected);
-        let tree = profile.analysis.tree();
-        self.weight = choose_weight(profile.analysis.basis());
-        self.weights = node_weights(&tree, self.weight);
+        let tree = Arc::clone(&profile.tree);
+        self.weight = profile.weight;
+        self.weights = Arc::clone(&profile.weights);
         self.zoom = follow(&tree, Tree::ROOT, &zoom_path);
         let selected = follow(&tree, Tree::ROOT, &selected_path);
         self.selected = if is_under(&tree, selected, self.zoom) { selected } else { self.zoom };
@@ -173,7 +174,7 @@ impl State {
         if self.selected == self.zoom {
             return Outcome::Message(format!(
                 "{} fills the width already; Esc or ← on the top row zooms out",
-                name(ctx.profile, self.tree.as_ref(), self.zoom)
+                name(ctx.profile, self.tree.as_deref(), self.zoom)
             ));
         }
         self.zoom = self.selected;
@@ -294,7 +295,7 @@ impl View for State {
         for step in first..len + first {
             let index = if forward { (start + step) % len } else { (start + len - step % len) % len };
             let node = frames[index];
-            if name(ctx.profile, self.tree.as_ref(), node).to_lowercase().contains(needle) {
+            if name(ctx.profile, self.tree.as_deref(), node).to_lowercase().contains(needle) {
                 self.selected = node;
                 return true;
             }
@@ -438,7 +439,7 @@ mod tests {
     }
 
     fn selected_name(state: &State, profile: &Profile) -> String {
-        name(profile, state.tree.as_ref(), state.selected).to_string()
+        name(profile, state.tree.as_deref(), state.selected).to_string()
     }
 
     fn press(state: &mut State, profile: &Profile, actions: &[Action]) -> Outcome {
@@ -600,7 +601,7 @@ mod tests {
         profile.next_thread();
         assert_eq!(profile.thread_label(), "main");
         state.refresh(&fixture::ctx(&profile, Some(exp)));
-        assert_eq!(name(&profile, state.tree.as_ref(), state.zoom), EXP);
+        assert_eq!(name(&profile, state.tree.as_deref(), state.zoom), EXP);
         assert_eq!(state.weights[Tree::ROOT as usize], 6.0, "the worker's sample is left out");
     }
 

@@ -14,7 +14,7 @@ use crate::explorer::app::ViewKind;
 use crate::explorer::profile::Profile;
 use crate::explorer::views::{Ctx, Outcome, View};
 use crate::explorer::widgets::flame::{
-    choose_weight, colour_enabled, fit_label, hue, node_weights, short_name, weight_figure, weight_name,
+    colour_enabled, fit_label, hue, short_name, weight_figure, weight_name,
 };
 use crate::explorer::widgets::table::{self, Align, Column, Cursor};
 use crate::explorer::widgets::treemap::squarify;
@@ -157,9 +157,9 @@ impl State {
         }
         let selected = self.selected_function();
         let analysis = &profile.analysis;
-        let tree = analysis.tree();
-        self.weight = choose_weight(analysis.basis());
-        let weights = node_weights(&tree, self.weight);
+        let tree: &Tree = &profile.tree;
+        self.weight = profile.weight;
+        let weights: &[f64] = &profile.weights;
         self.focus = ctx.focus;
         self.calls_note = match &analysis.basis().calls {
             None => "no calls pass".into(),
@@ -171,9 +171,9 @@ impl State {
 
         // What each first-level callee called, from the merged tree.
         let mut inner_of: HashMap<FunctionId, (Vec<usize>, f64, Option<u64>)> = HashMap::new();
-        for (function, weight, nodes) in group_children(&tree, &weights, &outermost(&tree, self.focus)) {
+        for (function, weight, nodes) in group_children(tree, weights, &outermost(tree, self.focus)) {
             let calls = nodes.iter().filter_map(|&n| tree.node(n).calls).reduce(|a, b| a + b);
-            let inner = self.nest(&tree, &weights, &nodes, 2);
+            let inner = self.nest(tree, weights, &nodes, 2);
             inner_of.insert(function, (inner, weight, calls));
         }
         let name = |f: FunctionId| profile.report.functions[f as usize].name.clone();

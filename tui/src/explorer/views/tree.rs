@@ -7,7 +7,8 @@
 //! after it, collapsing one drains its descendants, so a keypress costs
 //! what it shows, never a walk from the root. A report can hold a million
 //! contexts; the bottom-up tree is even built only as far as it is
-//! expanded. Both trees are built on first use, not when the app starts.
+//! expanded, on first use. The top-down tree is the profile's, built once
+//! when the report opens and shared with the flame graph and the map.
 
 use crate::explorer::action::Action;
 use crate::explorer::app::ViewKind;
@@ -52,9 +53,68 @@ struct Row {
     leaf: bool,
 }
 
+/// The tree shown: the profile's top-down tree, complete and shared with
+/// the flame graph and the map, or this view's own bottom-up tree, which
+/// grows as it is expanded.
+enum Shown {
+    TopDown(Arc<Tree>),
+    BottomUp(Box<Tree>),
+}
+
+impl Shown {
+    fn tree(&self) -> &Tree {
+        match self {
+            Shown::TopDown(tree) => tree,
+            Shown::BottomUp(tree) => tree,
+        }
+    }
+
+    fn node(&self, id: u32) -> &TreeNode {
+        self.tree().node(id)
+    }
+
+    fn nodes(&self) -> &[TreeNode] {
+        self.tree().nodes()
+    }
+
+    fn is_inverted(&self) -> bool {
+        self.tree().is_inverted()
+    }
+
+    /// The children of `id`, heaviest first (built now in a growing tree).
+    fn children(&mut self, id: u32) -> &[u32] {
+        match self {
+            Shown::TopDown(tree) => &tree.node(id).children,
+            Shown::BottomUp(tree) => tree.children(id),
+        }
+    }
+
+    /// From the root down, always into the heaviest child (as
+    /// [`Tree::hottest_path`], which needs the tree to itself).
+    fn hottest_path(&mut self) -> Vec<u32> {
+        let mut path = Vec::new();
+        while let Some(&child) = self.children(path.last().copied().unwrap_or(Tree::ROOT)).first() {
+            path.push(child);
+        }
+        path
+    }
+
+    /// Every node below the root in preorder, children heaviest first (as
+    /// [`Tree::preorder`]).
+    fn preorder(&mut self) -> Vec<u32> {
+        let mut order = Vec::new();
+        let mut stack: Vec<u32> = self.children(Tree::ROOT).iter().rev().copied().collect();
+        while let Some(id) = stack.pop() {
+            order.push(id);
+            stack.extend(self.children(id).iter().rev());
+        }
+        order
+    }
+}
+
 /// A built tree and its visible rows.
 struct Built {
-    tree: Tree,
+    tree: Shown,
     weight: Option<Weight>,
     basis: Basis,
     rows: Vec<Row>,
@@ -90,8 +150,8 @@ impl Built {
         let basis = analysis.basis().clone();
         let weight = inverted.then(|| weight(&basis));
         let mut tree = match weight {
-            Some(weight) => analysis.inverted(weight),
-            None => analysis.tree(),
+            Some(weight) => Shown::BottomUp(Box::new(analysis.inverted(weight))),
+            None => Shown::TopDown(Arc::clone(&ctx.profile.tree)),
         };
         let hottest = tree.hottest_path().into_iter().collect();
         // Top-down every node exists; bottom-up the root-level nodes hold
@@ -109,8 +169,10 @@ impl Built {
         self.tree.node(self.rows[row].id)
     }
 
-    fn row_of(&mut self, id: u32) -> Row {
-        Row { id, open: false, leaf: self.tree.children(id).is_empty() }
+    fn row_of(&self, id: u32) -> Row {
+        // Whether a node is a leaf is known without building its children
+        // (a bottom-up tree builds them only when the node is opened).
+        Row { id, open: false, leaf: !self.tree.tree().has_children(id) }
     }
 
     /// Shows the children of the node at `row`; false if it has none or
@@ -224,7 +286,7 @@ impl Built {
         let order: Vec<u32> = if self.tree.is_inverted() {
             self.rows.iter().map(|r| r.id).collect()
         } else {
-            std::iter::once(Tree::ROOT).chain(self.tree.preorder(None)).collect()
+            std::iter::once(Tree::ROOT).chain(self.tree.preorder()).collect()
         };
         let matching: Vec<bool> = functions.iter().map(|f| f.name.to_lowercase().contains(needle)).collect();
         let len = order.len();
