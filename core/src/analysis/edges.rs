@@ -209,59 +209,38 @@ impl Analysis<'_> {
 
     /// Every function below `f`: a node is credited if `f` is above it,
     /// and its cost counted if no frame of its own function lies between
-    /// it and the outermost `f`.
+    /// it and the outermost `f` — if its nearest frame of the same function
+    /// is not itself below an `f`. One sweep in id order, parents first.
     fn all_callees(&self, f: FunctionId) -> BTreeMap<Option<FunctionId>, EdgeSums> {
+        let n = self.report.nodes.len();
         // Per function, dense: every node below `f` adds to one.
         let mut sums: Vec<Option<EdgeSums>> = Vec::new();
         sums.resize_with(self.report.functions.len(), || None);
-        let mut nearest: Vec<Option<u32>> = vec![None; self.report.functions.len()];
-        let mut saved: Vec<Option<u32>> = Vec::new();
-        let mut depth = 0u32;
-        let mut f_open = 0u32;
-        let mut first_f = 0u32;
-        // Only the paths to `f`'s frames and the subtrees below them count.
-        let leads = self.leading_to(f);
-        self.walk_pruned(|step| match step {
-            Step::Enter(node) => {
-                let id = node as usize;
-                let h = self.function(node);
-                if f_open > 0 {
-                    let s = sums[h as usize].get_or_insert_default();
-                    let first_below_f = nearest[h as usize].is_none_or(|d| d <= first_f);
-                    if let Some(c) = self.calls[id] {
-                        s.add_calls(c.calls);
-                        if first_below_f {
-                            s.add_ns(c.inclusive_ns);
-                        }
-                    }
-                    if first_below_f {
-                        s.samples += self.subtree_samples[id];
-                        if self.has_heap() {
-                            s.heap += self.subtree_heap[id];
-                        }
-                    }
-                }
-                saved.push(nearest[h as usize]);
-                nearest[h as usize] = Some(depth);
-                if h == f {
-                    if f_open == 0 {
-                        first_f = depth;
-                    }
-                    f_open += 1;
-                }
-                depth += 1;
-                f_open > 0 || leads[id]
+        // Strictly below a frame of `f`.
+        let mut below_f = vec![false; n];
+        for id in 1..n {
+            let parent = self.parent(id as u32);
+            below_f[id] = below_f[parent as usize] || (parent != ROOT && self.function(parent) == f);
+            if !below_f[id] {
+                continue;
             }
-            Step::Exit(node) => {
-                let h = self.function(node);
-                depth -= 1;
-                nearest[h as usize] = saved.pop().flatten();
-                if h == f {
-                    f_open -= 1;
+            let h = self.function(id as u32);
+            let above = self.same_above[id];
+            let first_below_f = above == ROOT || !below_f[above as usize];
+            let s = sums[h as usize].get_or_insert_default();
+            if let Some(c) = self.calls[id] {
+                s.add_calls(c.calls);
+                if first_below_f {
+                    s.add_ns(c.inclusive_ns);
                 }
-                true
             }
-        });
+            if first_below_f {
+                s.samples += self.subtree_samples[id];
+                if self.has_heap() {
+                    s.heap += self.subtree_heap[id];
+                }
+            }
+        }
         sums.into_iter().enumerate().filter_map(|(h, s)| Some((Some(h as FunctionId), s?))).collect()
     }
 }

@@ -1,12 +1,14 @@
-//! The index every view reads: children of each node, which frames are the
-//! outermost of their function on their path, and per-node figures of the
+//! The index every view reads: children of each node, the nearest frame of
+//! the same function above each (so which frames are the outermost of
+//! their function on their path), and per-node figures of the
 //! selected samples, calls and heap sites (raw pass totals; views scale
 //! them through the [`Basis`]).
 //!
 //! Relies on what [`crate::report::file::validate`] checks and the report
 //! builder guarantees: a node's parent has a smaller id. That makes subtree
-//! sums a single reverse sweep; everything that needs the current path
-//! walks the tree with an explicit stack.
+//! sums a single reverse sweep, and whatever a parent passes down a single
+//! forward one; what needs the current path walks the tree with an
+//! explicit stack.
 
 use super::Filter;
 use super::basis::Basis;
@@ -56,6 +58,10 @@ pub struct Analysis<'r> {
     children: Vec<NodeId>,
     /// No ancestor of the node runs the same function.
     pub(crate) outermost: Vec<bool>,
+    /// The nearest ancestor running the same function ([`ROOT`] when
+    /// none): lets views of recursion sweep the nodes in id order instead
+    /// of walking paths.
+    pub(crate) same_above: Vec<NodeId>,
     /// Selected samples whose leaf is the node.
     pub(crate) self_samples: Vec<u64>,
     /// Selected samples whose leaf is the node or below it.
@@ -134,13 +140,16 @@ impl<'r> Analysis<'r> {
             child_start,
             children,
             outermost: Vec::new(),
+            same_above: Vec::new(),
             self_samples,
             subtree_samples,
             calls,
             site,
             subtree_heap,
         };
-        analysis.outermost = analysis.outermost_frames();
+        analysis.same_above = analysis.same_function_above();
+        analysis.outermost =
+            analysis.same_above.iter().enumerate().map(|(id, &above)| id != 0 && above == ROOT).collect();
         analysis
     }
 
@@ -223,18 +232,23 @@ impl<'r> Analysis<'r> {
         leads
     }
 
-    fn outermost_frames(&self) -> Vec<bool> {
-        let mut outermost = vec![false; self.report.nodes.len()];
-        let mut on_path = vec![0u32; self.report.functions.len()];
+    fn same_function_above(&self) -> Vec<NodeId> {
+        let mut above = vec![ROOT; self.report.nodes.len()];
+        // Per function, its frame nearest the current node on the path.
+        let mut nearest = vec![ROOT; self.report.functions.len()];
+        let mut saved = Vec::new();
         self.walk(|step| match step {
             Step::Enter(node) => {
                 let f = self.function(node) as usize;
-                outermost[node as usize] = on_path[f] == 0;
-                on_path[f] += 1;
+                above[node as usize] = nearest[f];
+                saved.push(nearest[f]);
+                nearest[f] = node;
             }
-            Step::Exit(node) => on_path[self.function(node) as usize] -= 1,
+            Step::Exit(node) => {
+                nearest[self.function(node) as usize] = saved.pop().expect("entered before exited");
+            }
         });
-        outermost
+        above
     }
 }
 

@@ -189,7 +189,13 @@ impl Analysis<'_> {
         };
         let mut nodes = vec![pending.figures(None, 0, 0, total, Cost::default())];
         pending.add_children(&mut nodes, Tree::ROOT, roots);
-        Tree { nodes, inverted: true, pending: Some(pending) }
+        Tree {
+            nodes,
+            inverted: true,
+            pending: Some(pending),
+            outermost: Vec::new(),
+            outermost_start: Vec::new(),
+        }
     }
 }
 

@@ -74,6 +74,11 @@ pub struct Tree {
     pub(crate) inverted: bool,
     /// Work left for the nodes not yet expanded; `None` when complete.
     pub(crate) pending: Option<Pending>,
+    /// Top-down: per function, its outermost frames (no frame above runs
+    /// the function), `outermost[outermost_start[f]..outermost_start[f + 1]]`;
+    /// both empty bottom-up.
+    pub(crate) outermost: Vec<u32>,
+    pub(crate) outermost_start: Vec<u32>,
 }
 
 impl Tree {
@@ -101,6 +106,17 @@ impl Tree {
             pending.expand(&mut self.nodes, id);
         }
         &self.nodes[id as usize].children
+    }
+
+    /// The frames of `function` with no frame of it above them, in id
+    /// order: where a view about the function starts, found without a walk
+    /// (empty in a bottom-up tree).
+    pub fn outermost_frames(&self, function: FunctionId) -> &[u32] {
+        let f = function as usize;
+        match (self.outermost_start.get(f), self.outermost_start.get(f + 1)) {
+            (Some(&first), Some(&end)) => &self.outermost[first as usize..end as usize],
+            _ => &[],
+        }
     }
 
     /// Whether `id` has children, without building them.
@@ -189,6 +205,9 @@ pub(crate) struct Merged {
     pub function: Vec<Option<FunctionId>>,
     pub parent: Vec<u32>,
     pub raw: Vec<Raw>,
+    /// No merged node above runs the same function (as for its report
+    /// nodes, which share its function path).
+    pub outermost: Vec<bool>,
 }
 
 /// The shape of the merged tree, and where each report node went.
@@ -280,8 +299,11 @@ impl Analysis<'_> {
     /// Report nodes merged along their function paths, with their figures.
     pub(crate) fn merge(&self) -> Merged {
         let Shape { function, parent, of } = self.merge_shape();
-        let mut merged = Merged { raw: vec![Raw::default(); function.len()], function, parent };
+        let len = function.len();
+        let mut merged =
+            Merged { raw: vec![Raw::default(); len], function, parent, outermost: vec![false; len] };
         for (id, &at) in of.iter().enumerate().skip(1) {
+            merged.outermost[at as usize] = self.outermost[id];
             let raw = &mut merged.raw[at as usize];
             raw.self_samples += self.self_samples[id];
             raw.any |= self.self_samples[id] > 0;
@@ -344,14 +366,33 @@ impl Analysis<'_> {
             children.sort_by(|&a, &b| heaviest_first(&ranks, &nodes[a as usize], &nodes[b as usize]));
             nodes[id].children = children;
         }
-        Tree { nodes, inverted: false, pending: None }
+        // The outermost frames by function: counted, then placed in id order.
+        let frames = || {
+            (1..merged.raw.len())
+                .filter(|&id| new_id[id] != u32::MAX && merged.outermost[id])
+                .map(|id| (merged.function[id].expect("only the root has no function"), new_id[id]))
+        };
+        let mut outermost_start = vec![0u32; self.report.functions.len() + 1];
+        for (function, _) in frames() {
+            outermost_start[function as usize + 1] += 1;
+        }
+        for f in 0..self.report.functions.len() {
+            outermost_start[f + 1] += outermost_start[f];
+        }
+        let mut fill = outermost_start.clone();
+        let mut outermost = vec![0u32; outermost_start[self.report.functions.len()] as usize];
+        for (function, id) in frames() {
+            outermost[fill[function as usize] as usize] = id;
+            fill[function as usize] += 1;
+        }
+        Tree { nodes, inverted: false, pending: None, outermost, outermost_start }
     }
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::super::fixtures::*;
-    use super::super::{Analysis, Filter};
+    use super::super::{Analysis, Filter, Weight, find_function};
     use super::*;
 
     /// `(depth, name, self samples, inclusive samples)` in preorder.
@@ -411,6 +452,35 @@ pub(crate) mod tests {
         let run = &tree.nodes[preorder[0] as usize];
         assert_eq!(run.inclusive_heap.map(|h| (h.bytes, h.bytes_at_end)), Some((3500, 1000)));
         assert_eq!(run.calls, None, "run is not probed");
+    }
+
+    #[test]
+    fn outermost_frames_are_the_frames_with_no_frame_of_their_function_above() {
+        let report = taylor();
+        let analysis = Analysis::new(&report, &Filter::default());
+        let tree = analysis.tree();
+        let above = |mut id: u32, f| {
+            while id != Tree::ROOT {
+                id = tree.nodes[id as usize].parent;
+                if tree.nodes[id as usize].function == Some(f) {
+                    return true;
+                }
+            }
+            false
+        };
+        for name in [RUN, EXP, FACT, GROW] {
+            let f = id(&report, name);
+            let expected: Vec<u32> = (1..tree.nodes.len() as u32)
+                .filter(|&n| tree.nodes[n as usize].function == Some(f) && !above(n, f))
+                .collect();
+            assert!(!expected.is_empty(), "{name}");
+            assert_eq!(tree.outermost_frames(f), expected, "{name}");
+        }
+        let deep = deep_chain(1_000);
+        let analysis = Analysis::new(&deep, &Filter::default());
+        let f = find_function(&deep, "deep::f").expect("the function exists");
+        assert_eq!(analysis.tree().outermost_frames(f).len(), 1, "a recursion has one outermost frame");
+        assert!(analysis.inverted(Weight::Samples).outermost_frames(f).is_empty());
     }
 
     #[test]

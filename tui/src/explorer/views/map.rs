@@ -131,17 +131,11 @@ fn group_children(tree: &Tree, weights: &[f64], nodes: &[u32]) -> Vec<(FunctionI
 /// The outermost frames of `focus` in the tree (the root when `None`):
 /// frames with no frame of the same function above them.
 fn outermost(tree: &Tree, focus: Option<FunctionId>) -> Vec<u32> {
-    let Some(focus) = focus else { return vec![Tree::ROOT] };
-    let mut found = Vec::new();
-    let mut stack = vec![Tree::ROOT];
-    while let Some(id) = stack.pop() {
-        if tree.node(id).function == Some(focus) {
-            found.push(id);
-        } else {
-            stack.extend(&tree.node(id).children);
-        }
+    match focus {
+        // Indexed when the tree was built: no walk over a million frames.
+        Some(focus) => tree.outermost_frames(focus).to_vec(),
+        None => vec![Tree::ROOT],
     }
-    found
 }
 
 impl State {
