@@ -30,6 +30,10 @@ pub struct RecordOptions {
     pub budget_s: f64,
     /// Sampling frequency asked of the kernel. Default 997.
     pub frequency_hz: i32,
+    /// Independent rounds of the cpu pass, each in a worker of its own and
+    /// each to `min_samples`: their spread is the run-to-run noise a diff
+    /// weighs changes against. Default 1.
+    pub rounds: u32,
 }
 
 impl Default for RecordOptions {
@@ -42,6 +46,7 @@ impl Default for RecordOptions {
             min_samples: 1000,
             budget_s: 30.0,
             frequency_hz: 997,
+            rounds: 1,
         }
     }
 }
@@ -51,11 +56,13 @@ impl RecordOptions {
     pub fn passes(&self) -> Vec<PassRequest> {
         let mut passes = vec![PassRequest::Bare { repeat: self.bare_repeats.max(1) }];
         if self.cpu {
-            passes.push(PassRequest::Cpu {
-                frequency_hz: self.frequency_hz,
-                min_samples: self.min_samples,
-                budget_s: self.budget_s,
-            });
+            for _ in 0..self.rounds.max(1) {
+                passes.push(PassRequest::Cpu {
+                    frequency_hz: self.frequency_hz,
+                    min_samples: self.min_samples,
+                    budget_s: self.budget_s,
+                });
+            }
         }
         if self.calls {
             passes.push(PassRequest::Calls);
@@ -219,7 +226,12 @@ fn assemble(target: &Target, finished: Vec<Finished>) -> Report {
         passes: Vec::new(),
     };
     let mut builder = ReportBuilder::new(run);
-    for (kind, records, partial) in finished {
+    // The rounds of a repeated cpu pass are one pass with all their runs.
+    let mut kinds: Vec<PassKind> = finished.iter().map(|(kind, ..)| *kind).collect();
+    kinds.dedup();
+    for kind in kinds {
+        let records: Vec<RunRecord> =
+            finished.iter().filter(|(k, ..)| *k == kind).flat_map(|(_, records, _)| records.clone()).collect();
         let overhead = match (kind, baseline, median_wall(&records)) {
             (PassKind::Bare, ..) => None,
             (_, Some(base), Some(median)) => Some(median / base - 1.0),
@@ -231,6 +243,8 @@ fn assemble(target: &Target, finished: Vec<Finished>) -> Report {
             runs: records.iter().map(|r| r.timing).collect(),
             overhead,
         });
+    }
+    for (_, _, partial) in finished {
         if let Some(partial) = partial {
             builder.merge(partial);
         }

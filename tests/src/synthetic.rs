@@ -410,6 +410,7 @@ impl Generator {
             repeats: 1,
             dropped: 0,
             samples,
+            rounds: Vec::new(),
         });
     }
 

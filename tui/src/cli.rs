@@ -123,6 +123,11 @@ pub struct RecordArgs {
     /// one signal per tick; the report keeps the achieved rate).
     #[arg(long, default_value_t = 997, value_name = "HZ", value_parser = clap::value_parser!(i32).range(1..=10_000))]
     pub frequency: i32,
+    /// Record the cpu pass N times, each round in a worker of its own and
+    /// each to --min-samples. The report keeps every round's figures, and
+    /// `proftui diff` marks changes within their spread as noise.
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub repeat: u32,
     /// The report file to write (`.gz` for a compressed one).
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,

@@ -26,6 +26,7 @@ pub fn run(args: &RecordArgs) -> Result<ExitCode> {
         min_samples: args.min_samples,
         budget_s: args.budget,
         frequency_hz: args.frequency,
+        rounds: args.repeat,
         ..RecordOptions::default()
     };
     eprintln!(
@@ -85,11 +86,15 @@ fn summary(report: &Report, path: &str) -> String {
     }
     if let Some(cpu) = &report.cpu {
         lines.push(format!(
-            "  cpu    {} samples at {:.0} Hz (asked {:.0}) over {} runs{}",
+            "  cpu    {} samples at {:.0} Hz (asked {:.0}) over {} runs{}{}",
             cpu.samples.len(),
             cpu.achieved_hz,
             cpu.requested_hz,
             cpu.repeats,
+            match cpu.rounds.len() {
+                0 | 1 => String::new(),
+                n => format!(" in {n} rounds"),
+            },
             overhead(PassKind::Cpu)
         ));
     }

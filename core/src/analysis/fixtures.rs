@@ -83,6 +83,7 @@ pub(crate) fn taylor() -> Report {
         repeats: 2,
         dropped: 0,
         samples: sampled,
+        rounds: Vec::new(),
     });
 
     let mut stats = Vec::new();
@@ -193,6 +194,7 @@ pub(crate) fn deep_chain(depth: u32) -> Report {
         repeats: 1,
         dropped: 0,
         samples: samples(node, cpu, 5).collect(),
+        rounds: Vec::new(),
     });
     b.set_calls(CallProfile { repeats: 1, stats, unmatched_exits: 0 });
     b.finish()

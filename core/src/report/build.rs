@@ -199,8 +199,16 @@ impl ReportBuilder {
     }
 
     /// Records a pass's cost.
+    /// Adds a pass's description; another round of a pass already
+    /// described adds its runs to it.
     pub fn pass(&mut self, pass: PassInfo) {
-        self.report.run.passes.push(pass);
+        match self.report.run.passes.iter_mut().find(|p| p.kind == pass.kind) {
+            Some(present) => {
+                present.repeats += pass.repeats;
+                present.runs.extend(pass.runs);
+            }
+            None => self.report.run.passes.push(pass),
+        }
     }
 
     pub fn set_cpu(&mut self, cpu: CpuProfile) {
@@ -262,6 +270,7 @@ impl ReportBuilder {
             repeats,
             dropped: data.dropped,
             samples,
+            rounds: Vec::new(),
         });
     }
 
@@ -327,8 +336,9 @@ impl ReportBuilder {
 
     /// Adds everything another report holds (its functions, nodes,
     /// threads and pass data) to this one: how the parent joins the
-    /// single-pass reports its workers send. A pass already present is
-    /// replaced.
+    /// single-pass reports its workers send. A cpu pass already present
+    /// gets the other's samples as another round; the calls and heap
+    /// passes are replaced.
     pub fn merge(&mut self, other: Report) {
         let functions: Vec<FunctionId> =
             other.functions.iter().map(|f| self.function(&f.name, f.file.as_deref(), f.line)).collect();
@@ -343,7 +353,11 @@ impl ReportBuilder {
             for sample in &mut cpu.samples {
                 (sample.node, sample.thread) = (nodes[sample.node as usize], threads[sample.thread as usize]);
             }
-            self.report.cpu = Some(cpu);
+            // A cpu pass already present means this is another round of it.
+            match &mut self.report.cpu {
+                Some(present) => present.append_round(cpu),
+                None => self.report.cpu = Some(cpu),
+            }
         }
         if let Some(mut calls) = other.calls {
             for stat in &mut calls.stats {

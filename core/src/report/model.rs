@@ -149,10 +149,54 @@ pub struct CpuProfile {
     pub repeats: u32,
     /// Samples lost because the buffer was full.
     pub dropped: u64,
+    /// Every sample, round after round (see [`CpuProfile::rounds`]).
     pub samples: Vec<Sample>,
+    /// With `record --repeat N`, the pass ran N independent rounds, each in
+    /// a worker of its own; the samples are stored round after round, and
+    /// the rounds' spread tells a diff what is noise. Empty when the pass
+    /// ran once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rounds: Vec<CpuRound>,
+}
+
+/// One round of a repeated cpu pass.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CpuRound {
+    /// How many of [`CpuProfile::samples`] belong to this round (they
+    /// follow those of the rounds before it).
+    pub samples: u32,
+    /// How many runs of the workload the round covers.
+    pub repeats: u32,
+    /// Process CPU seconds the round's samples stand for.
+    pub cpu_s: f64,
 }
 
 impl CpuProfile {
+    /// The rounds, always at least one: a pass that ran once is one round.
+    pub fn round_list(&self) -> Vec<CpuRound> {
+        if self.rounds.is_empty() {
+            vec![CpuRound { samples: self.samples.len() as u32, repeats: self.repeats, cpu_s: self.cpu_s }]
+        } else {
+            self.rounds.clone()
+        }
+    }
+
+    /// Appends another round of the same pass: its samples follow ours,
+    /// and the totals and the achieved rate cover both.
+    pub fn append_round(&mut self, other: CpuProfile) {
+        let mut rounds = self.round_list();
+        rounds.extend(other.round_list());
+        // Signals delivered per CPU second, over both rounds.
+        let delivered = self.achieved_hz * self.cpu_s + other.achieved_hz * other.cpu_s;
+        self.samples.extend(other.samples);
+        self.cpu_s += other.cpu_s;
+        self.wall_s += other.wall_s;
+        self.repeats += other.repeats;
+        self.dropped += other.dropped;
+        self.achieved_hz = if self.cpu_s > 0.0 { delivered / self.cpu_s } else { 0.0 };
+        self.rounds = rounds;
+    }
+
     /// CPU seconds one sample stands for.
     pub fn seconds_per_sample(&self) -> f64 {
         if self.samples.is_empty() { 0.0 } else { self.cpu_s / self.samples.len() as f64 }

@@ -68,6 +68,7 @@ pub fn taylor() -> Report {
         repeats: 2,
         dropped: 0,
         samples,
+        rounds: Vec::new(),
     });
 
     let probe_exp = stack(&mut b, &[(exp, 0)]);

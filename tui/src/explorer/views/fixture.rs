@@ -113,6 +113,7 @@ pub fn taylor() -> Report {
         repeats: 2,
         dropped: 0,
         samples,
+        rounds: Vec::new(),
     });
 
     let probe_exp = stack(&mut b, &[(EXP, 0)]);
@@ -230,6 +231,7 @@ fn cpu_only(b: &mut ReportBuilder, stacks: &[(&[(&str, u32)], u64)]) {
         repeats: 1,
         dropped: 0,
         samples,
+        rounds: Vec::new(),
     });
 }
 
