@@ -230,8 +230,11 @@ fn assemble(target: &Target, finished: Vec<Finished>) -> Report {
     let mut kinds: Vec<PassKind> = finished.iter().map(|(kind, ..)| *kind).collect();
     kinds.dedup();
     for kind in kinds {
-        let records: Vec<RunRecord> =
-            finished.iter().filter(|(k, ..)| *k == kind).flat_map(|(_, records, _)| records.clone()).collect();
+        let records: Vec<RunRecord> = finished
+            .iter()
+            .filter(|(k, ..)| *k == kind)
+            .flat_map(|(_, records, _)| records.clone())
+            .collect();
         let overhead = match (kind, baseline, median_wall(&records)) {
             (PassKind::Bare, ..) => None,
             (_, Some(base), Some(median)) => Some(median / base - 1.0),

@@ -138,6 +138,9 @@ pub struct App {
     views: Views,
     /// The function the views are about (callers, lines, map).
     pub focus: Option<FunctionId>,
+    /// The focus's line to select in the line table, when the focus came
+    /// with one (Enter on a heap site).
+    pub focus_line: Option<u32>,
     /// Where Back returns to.
     pub history: Vec<(ViewKind, Option<FunctionId>)>,
     pub relative: bool,
@@ -159,6 +162,7 @@ impl App {
             view: ViewKind::Flat,
             views: Views { inverted: tree::State::inverted(), ..Views::default() },
             focus: None,
+            focus_line: None,
             history: Vec::new(),
             relative: false,
             mode: Mode::Normal,
@@ -197,6 +201,7 @@ impl App {
             run::Polled::Recorded(recording, line) => {
                 self.profile = Some(Profile::new(Arc::new(recording.report), None));
                 self.focus = None;
+                self.focus_line = None;
                 self.history.clear();
                 self.refresh_all();
                 self.view = ViewKind::Flat;
@@ -230,8 +235,13 @@ impl App {
     /// Runs `body` with the current view's state and its context.
     fn with_view<T>(&mut self, view: ViewKind, body: impl FnOnce(&mut dyn View, &Ctx) -> T) -> Option<T> {
         let profile = self.profile.take()?;
-        let ctx =
-            Ctx { profile: &profile, focus: self.focus, relative: self.relative, page_rows: self.page_rows };
+        let ctx = Ctx {
+            profile: &profile,
+            focus: self.focus,
+            focus_line: self.focus_line,
+            relative: self.relative,
+            page_rows: self.page_rows,
+        };
         let result = body(self.state(view), &ctx);
         self.profile = Some(profile);
         Some(result)
@@ -334,16 +344,25 @@ impl App {
         match outcome {
             Outcome::Nothing => {}
             Outcome::Message(message) => self.message = Some(message),
-            Outcome::Focus(function, view) => {
-                self.history.push((self.view, self.focus));
-                self.focus = Some(function);
-                self.view = view;
-                self.refresh_all();
-                if let Some(profile) = &self.profile {
-                    self.message =
-                        Some(format!("focus: {}", profile.report.functions[function as usize].name));
-                }
-            }
+            Outcome::Focus(function, view) => self.focus_on(function, None, view),
+            Outcome::FocusLine(function, line) => self.focus_on(function, Some(line), ViewKind::Lines),
+        }
+    }
+
+    /// Makes `function` the focus (and `line` the line to select) and
+    /// shows `view`; Back returns to where the user was.
+    fn focus_on(&mut self, function: FunctionId, line: Option<u32>, view: ViewKind) {
+        self.history.push((self.view, self.focus));
+        self.focus = Some(function);
+        self.focus_line = line;
+        self.view = view;
+        self.refresh_all();
+        if let Some(profile) = &self.profile {
+            let name = &profile.report.functions[function as usize].name;
+            self.message = Some(match line {
+                Some(line) => format!("focus: {name}, line {line}"),
+                None => format!("focus: {name}"),
+            });
         }
     }
 
@@ -364,6 +383,7 @@ impl App {
             self.view = view;
             if self.focus != focus {
                 self.focus = focus;
+                self.focus_line = None;
                 self.refresh_all();
             }
         }

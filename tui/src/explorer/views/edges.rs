@@ -9,7 +9,7 @@ use crate::explorer::app::ViewKind;
 use crate::explorer::views::{Ctx, Outcome, View};
 use crate::explorer::widgets::table::{self, Align, Column, Cursor};
 use crate::report_view::units::{NONE, human_bytes, percent, seconds};
-use proftui_core::analysis::{Basis, Direction, EdgeRow, FlatRow, Reach, SortKey, Sortable, sort_rows};
+use proftui_core::analysis::{Basis, Direction, EdgeRow, FlatRow, Reach, SortKey, sort_rows};
 use proftui_core::report::FunctionId;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -180,14 +180,6 @@ impl Default for State {
 
 /// The function with the most inclusive samples (then call time), what the
 /// view shows before the user picks one.
-fn hottest(flat: &[FlatRow]) -> Option<FunctionId> {
-    flat.iter()
-        .max_by(|a, b| {
-            let (fa, fb) = (a.figures(SortKey::Inclusive), b.figures(SortKey::Inclusive));
-            fa[0].total_cmp(&fb[0]).then(fa[1].total_cmp(&fb[1])).then(b.name.cmp(&a.name))
-        })
-        .map(|row| row.function)
-}
 
 impl State {
     fn pane(&self, side: Side) -> &Pane {
@@ -251,7 +243,7 @@ impl State {
 
 impl View for State {
     fn refresh(&mut self, ctx: &Ctx) {
-        let function = ctx.focus.or_else(|| hottest(&ctx.profile.flat));
+        let function = ctx.focus.or_else(|| super::hottest(&ctx.profile.flat, SortKey::Inclusive));
         let same = function == self.function;
         self.function = function;
         self.hottest = ctx.focus.is_none();

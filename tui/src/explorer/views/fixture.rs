@@ -182,7 +182,7 @@ pub fn function(profile: &Profile, name: &str) -> FunctionId {
 
 /// A context about `focus`, absolute figures, 20 rows a page.
 pub fn ctx(profile: &Profile, focus: Option<FunctionId>) -> Ctx<'_> {
-    Ctx { profile, focus, relative: false, page_rows: 20 }
+    Ctx { profile, focus, focus_line: None, relative: false, page_rows: 20 }
 }
 
 /// Draws into a `width` × `height` test terminal and returns its buffer.

@@ -194,15 +194,22 @@ impl View for State {
     }
 
     fn update(&mut self, action: Action, ctx: &Ctx) -> Outcome {
-        let view = match action {
-            Action::Enter | Action::ShowLines => ViewKind::Lines,
-            Action::ShowEdges => ViewKind::Edges,
+        match action {
+            // The line table opens on the line that allocated.
+            Action::Enter | Action::ShowLines => {
+                self.selected().map_or(Outcome::Nothing, |site| match site.line {
+                    0 => Outcome::Focus(site.function, ViewKind::Lines),
+                    line => Outcome::FocusLine(site.function, line),
+                })
+            }
+            Action::ShowEdges => self
+                .selected()
+                .map_or(Outcome::Nothing, |site| Outcome::Focus(site.function, ViewKind::Edges)),
             other => {
                 self.step(other, self.page(ctx));
-                return Outcome::Nothing;
+                Outcome::Nothing
             }
-        };
-        self.selected().map_or(Outcome::Nothing, |site| Outcome::Focus(site.function, view))
+        }
     }
 
     /// Searches the allocating functions' names.
@@ -525,17 +532,18 @@ mod tests {
     }
 
     #[test]
-    fn enter_shows_the_lines_of_the_allocating_function() {
+    fn enter_shows_the_allocating_line_in_its_function() {
         let profile = fixture::profile(fixture::taylor());
         let mut state = built(&profile);
         let ctx = fixture::ctx(&profile, None);
         let exp = fixture::function(&profile, EXP);
-        assert_eq!(state.update(Action::Enter, &ctx), Outcome::Focus(exp, ViewKind::Lines));
+        // The fixture's exp allocates at line 13, run at line 6.
+        assert_eq!(state.update(Action::Enter, &ctx), Outcome::FocusLine(exp, 13));
         assert_eq!(state.update(Action::ShowEdges, &ctx), Outcome::Focus(exp, ViewKind::Edges));
         state.update(Action::Down, &ctx);
         assert_eq!(
             state.update(Action::ShowLines, &ctx),
-            Outcome::Focus(fixture::function(&profile, RUN), ViewKind::Lines)
+            Outcome::FocusLine(fixture::function(&profile, RUN), 6)
         );
     }
 

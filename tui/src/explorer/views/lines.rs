@@ -9,7 +9,7 @@ use crate::explorer::action::Action;
 use crate::explorer::views::{Ctx, Outcome, View};
 use crate::explorer::widgets::table::{self, Align, Column, Cursor};
 use crate::report_view::units::{NONE, human_bytes, percent, seconds};
-use proftui_core::analysis::{Basis, LineRow, LineTable};
+use proftui_core::analysis::{Basis, LineRow, LineTable, SortKey};
 use proftui_core::report::FunctionId;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -75,6 +75,8 @@ pub struct State {
     /// Rows the table showed last frame (0 before the first): a page,
     /// smaller than the app's page by the captions and the chart.
     table_rows: usize,
+    /// The function shown is the hottest one, not a focus the user chose.
+    hottest: bool,
 }
 
 impl State {
@@ -117,6 +119,14 @@ impl State {
         });
         let index = hottest.and_then(|line| table.rows.iter().position(|r| r.line == line)).unwrap_or(0);
         self.cursor = Cursor { selected: index, offset: index.saturating_sub(page_rows / 3) };
+    }
+
+    /// Selects `line` (when the table has it) and scrolls it to a third of
+    /// the page.
+    fn select_line(&mut self, line: u32, page_rows: usize) {
+        if let Some(index) = self.rows().iter().position(|r| r.line == line) {
+            self.cursor = Cursor { selected: index, offset: index.saturating_sub(page_rows / 3) };
+        }
     }
 
     fn rows(&self) -> &[LineRow] {
@@ -182,8 +192,16 @@ impl State {
 
 impl View for State {
     fn refresh(&mut self, ctx: &Ctx) {
-        match ctx.focus {
-            Some(function) => self.build(ctx, function),
+        // Before any focus, the function with the most self time: where
+        // line-level work pays.
+        self.hottest = ctx.focus.is_none();
+        match ctx.focus.or_else(|| super::hottest(&ctx.profile.flat, SortKey::SelfCost)) {
+            Some(function) => {
+                self.build(ctx, function);
+                if let Some(line) = ctx.focus_line {
+                    self.select_line(line, self.page(ctx));
+                }
+            }
             None => {
                 *self = Self {
                     sort: self.sort,
@@ -322,6 +340,9 @@ fn captions(state: &State, table: &LineTable) -> [String; 3] {
             title.push_str(&format!(" at {location} (no source text in the report for this file)"))
         }
         None => title.push_str(" (no source file known)"),
+    }
+    if state.hottest {
+        title.push_str("  (no focus yet: the function with the most self time)");
     }
     let mut figures = match summary.all_samples {
         Some(all) => format!(
@@ -476,8 +497,39 @@ mod tests {
     }
 
     #[test]
-    fn without_focus_the_view_says_how_to_choose_a_function() {
+    fn without_focus_the_function_with_the_most_self_time_is_shown() {
         let profile = fixture::profile(fixture::taylor());
+        let mut state = State::default();
+        let ctx = fixture::ctx(&profile, None);
+        state.refresh(&ctx);
+        let buffer = fixture::draw(100, 3, |frame, area| state.draw(frame, area, &ctx));
+        // factorial holds most of the fixture's leaf samples.
+        assert!(fixture::row(&buffer, 0).starts_with(
+            "taylor::factorial at /src/taylor.rs:20  (no focus yet: the function with the most"
+        ));
+    }
+
+    #[test]
+    fn a_focus_line_is_selected_when_the_table_opens() {
+        let profile = fixture::profile(fixture::taylor());
+        let mut state = State::default();
+        let mut ctx = fixture::ctx(&profile, Some(fixture::function(&profile, EXP)));
+        ctx.focus_line = Some(13);
+        state.refresh(&ctx);
+        assert_eq!(state.selected_line(), Some(13));
+        // Without one, the hottest line (12) is selected.
+        ctx.focus_line = None;
+        state.refresh(&ctx);
+        assert_eq!(state.selected_line(), Some(12));
+    }
+
+    #[test]
+    fn without_any_function_the_view_says_how_to_choose_one() {
+        let mut report = fixture::taylor();
+        report.cpu = None;
+        report.calls = None;
+        report.heap = None;
+        let profile = fixture::profile(report);
         let mut state = State::default();
         let ctx = fixture::ctx(&profile, None);
         state.refresh(&ctx);

@@ -22,6 +22,7 @@ pub mod tree;
 use super::action::Action;
 use super::app::{App, Mode, ViewKind};
 use super::profile::Profile;
+use proftui_core::analysis::{FlatRow, SortKey, Sortable};
 use proftui_core::report::FunctionId;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -34,6 +35,9 @@ pub struct Ctx<'a> {
     pub profile: &'a Profile,
     /// The function the function-centred views are about.
     pub focus: Option<FunctionId>,
+    /// The line of the focus to select in the line table (a heap site's
+    /// allocating line), when the focus came with one.
+    pub focus_line: Option<u32>,
     /// Show shares of the total instead of absolute figures.
     pub relative: bool,
     /// Rows the view showed last frame (for paging).
@@ -46,6 +50,9 @@ pub enum Outcome {
     Nothing,
     /// Make this function the focus and show it in `view` (history kept).
     Focus(FunctionId, ViewKind),
+    /// Make this function the focus and show its line table with this
+    /// line selected (history kept).
+    FocusLine(FunctionId, u32),
     /// Say this on the status line.
     Message(String),
 }
@@ -68,6 +75,18 @@ pub trait View {
     fn find(&mut self, needle: &str, forward: bool, include_current: bool, ctx: &Ctx) -> bool;
     /// Draw into `area`.
     fn draw(&mut self, frame: &mut Frame, area: Rect, ctx: &Ctx);
+}
+
+/// The function with the largest figure by `key` (ties: sampled figure,
+/// then calls-pass figure, then name): what a function-centred view shows
+/// before the user picks a focus.
+pub fn hottest(flat: &[FlatRow], key: SortKey) -> Option<FunctionId> {
+    flat.iter()
+        .max_by(|a, b| {
+            let (fa, fb) = (a.figures(key), b.figures(key));
+            fa[0].total_cmp(&fb[0]).then(fa[1].total_cmp(&fb[1])).then(b.name.cmp(&a.name))
+        })
+        .map(|row| row.function)
 }
 
 /// Draws the whole screen.
