@@ -397,7 +397,7 @@ impl Generator {
                 };
                 let thread = if self.rng.below(10) < 4 { threads[0] } else { threads[1 + self.rng.below(5)] };
                 let time_ns = (i as f64 * period_ns) as u64 + self.rng.below(100_000) as u64;
-                Sample { node, thread, time_ns }
+                Sample { node, thread, time_ns, weight: 1 }
             })
             .collect();
         self.leaves = leaves;

@@ -77,6 +77,7 @@ struct Json<'a, T: Serialize> {
 
 /// The view `args` asks for, as the text or JSON to print.
 pub fn render(report: &Report, args: &ReportArgs) -> Result<String> {
+    units::set_event_unit(report.import.as_ref().map(|i| i.event.as_str()));
     let name = view_name(args.view);
     let needs_function = matches!(args.view, ReportView::Callers | ReportView::Callees | ReportView::Lines);
     if needs_function && args.function.is_none() {

@@ -4,7 +4,7 @@
 
 use super::Filter;
 use super::heap::HeapFigures;
-use crate::report::{PassKind, Report, ThreadId};
+use crate::report::{Import, PassKind, Report, ThreadId};
 use serde::Serialize;
 
 /// The passes a view rests on and how their figures are scaled.
@@ -18,14 +18,18 @@ pub struct Basis {
     pub heap: Option<HeapBasis>,
     /// The thread selection; `None` for all threads.
     pub threads: Option<Vec<ThreadId>>,
+    /// Set for a report imported from another tool: its figures count
+    /// events, and every `_s` figure of the views is an event count.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub import: Option<Import>,
 }
 
 /// The cpu pass: how many samples, at what rate, over how many runs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CpuBasis {
-    /// Samples the filter selects.
+    /// Samples the filter selects (their weights summed).
     pub samples: u64,
-    /// Samples in the pass.
+    /// Samples in the pass (their weights summed).
     pub all_samples: u64,
     pub requested_hz: f64,
     pub achieved_hz: f64,
@@ -59,6 +63,10 @@ pub struct CallsBasis {
     pub per_run: bool,
     /// Probe exits that matched no call (0 in a well-formed run).
     pub unmatched_exits: u64,
+    /// For an imported call graph, the event its `_ns` fields count
+    /// instead of nanoseconds; `None` for a recorded calls pass.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
 }
 
 impl CallsBasis {
@@ -71,9 +79,12 @@ impl CallsBasis {
         total / self.divisor()
     }
 
-    /// Nanoseconds summed over the pass, as seconds the way views show them.
+    /// Nanoseconds summed over the pass, as seconds the way views show
+    /// them; for an imported call graph ([`CallsBasis::event`]), the event
+    /// count itself.
     pub fn seconds(&self, total_ns: u64) -> f64 {
-        total_ns as f64 / 1e9 / self.divisor() as f64
+        let unit = if self.event.is_some() { 1.0 } else { 1e9 };
+        total_ns as f64 / unit / self.divisor() as f64
     }
 }
 
@@ -117,8 +128,8 @@ impl Basis {
     /// call counts per node (the figures whose divisibility decides).
     pub(crate) fn new(report: &Report, filter: &Filter, node_calls: impl Iterator<Item = u64>) -> Self {
         let cpu = report.cpu.as_ref().map(|cpu| CpuBasis {
-            samples: cpu.samples.iter().filter(|s| filter.sample(s)).count() as u64,
-            all_samples: cpu.samples.len() as u64,
+            samples: cpu.samples.iter().filter(|s| filter.sample(s)).map(|s| s.weight).sum(),
+            all_samples: cpu.total_weight(),
             requested_hz: cpu.requested_hz,
             achieved_hz: cpu.achieved_hz,
             repeats: cpu.repeats,
@@ -132,6 +143,7 @@ impl Basis {
                 repeats: calls.repeats,
                 per_run: node_calls.all(|c| c.is_multiple_of(repeats)),
                 unmatched_exits: calls.unmatched_exits,
+                event: report.import.as_ref().filter(|i| i.call_graph).map(|i| i.event.clone()),
             }
         });
         let heap = report.heap.as_ref().map(|heap| {
@@ -165,6 +177,6 @@ impl Basis {
             });
             basis
         });
-        Self { cpu, calls, heap, threads: filter.threads.clone() }
+        Self { cpu, calls, heap, threads: filter.threads.clone(), import: report.import.clone() }
     }
 }

@@ -53,7 +53,7 @@ pub(crate) fn stack(b: &mut ReportBuilder, frames: &[(&str, u32)]) -> NodeId {
 }
 
 fn samples(node: NodeId, thread: ThreadId, count: u64) -> impl Iterator<Item = Sample> {
-    (0..count).map(move |i| Sample { node, thread, time_ns: i * 1000 })
+    (0..count).map(move |i| Sample { node, thread, time_ns: i * 1000, weight: 1 })
 }
 
 pub(crate) fn taylor() -> Report {

@@ -108,7 +108,7 @@ impl<'r> Analysis<'r> {
         let mut self_samples = vec![0u64; n];
         if let Some(cpu) = &report.cpu {
             for sample in cpu.samples.iter().filter(|s| filter.sample(s)) {
-                self_samples[sample.node as usize] += 1;
+                self_samples[sample.node as usize] += sample.weight;
             }
         }
         let mut calls: Vec<Option<NodeCalls>> = vec![None; n];

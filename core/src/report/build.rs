@@ -100,6 +100,7 @@ impl ReportBuilder {
             calls: None,
             heap: None,
             sources: Vec::new(),
+            import: None,
         };
         Self {
             report,
@@ -260,6 +261,7 @@ impl ReportBuilder {
                 },
                 thread: self.thread(PassKind::Cpu, s.thread_id, &s.thread_name),
                 time_ns: s.time_ns,
+                weight: 1,
             })
             .collect();
         self.report.cpu = Some(CpuProfile {

@@ -5,6 +5,7 @@
 //! report, a truncated or corrupt one, or one from a newer proftui.
 
 use super::model::{FORMAT_NAME, FORMAT_VERSION, Report};
+use crate::import::ImportError;
 use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
@@ -39,6 +40,8 @@ pub enum ReportFileError {
     Exists { path: PathBuf },
     #[error("{path}: cannot write it: {cause}")]
     Write { path: PathBuf, cause: std::io::Error },
+    #[error("{path}:{}: bad {format} file: {}", source.line, source.why)]
+    Import { path: PathBuf, format: &'static str, source: ImportError },
 }
 
 /// True when `path` asks for the compressed form.
@@ -87,7 +90,10 @@ struct Header {
     version: u32,
 }
 
-/// Loads a report, refusing files it cannot trust.
+/// Loads a report, refusing files it cannot trust. A proftui report
+/// (JSON, gzip-compressed or not) is the first guess; a file that is not
+/// JSON is recognised by its content as callgrind output or folded stacks
+/// and imported (see [`crate::import`]).
 pub fn load(path: &Path) -> Result<Report, ReportFileError> {
     let owned = || path.to_path_buf();
     if path.is_dir() {
@@ -111,6 +117,9 @@ pub fn load(path: &Path) -> Result<Report, ReportFileError> {
             _ => ReportFileError::Corrupt { path: owned(), why: format!("bad gzip data: {e}") },
         })?;
         bytes = plain;
+    }
+    if let Some(report) = try_import(path, &bytes)? {
+        return Ok(report);
     }
     let classify = |e: serde_json::Error| match e.classify() {
         serde_json::error::Category::Eof => ReportFileError::Truncated { path: owned() },
@@ -147,6 +156,28 @@ pub fn load(path: &Path) -> Result<Report, ReportFileError> {
     let report: Report = serde_json::from_slice(&bytes).map_err(classify)?;
     validate(&report).map_err(|why| ReportFileError::Corrupt { path: owned(), why })?;
     Ok(report)
+}
+
+/// An import, when the content is not JSON but callgrind output or folded
+/// stacks; `None` leaves the bytes to the report parser.
+fn try_import(path: &Path, bytes: &[u8]) -> Result<Option<Report>, ReportFileError> {
+    let looks_like_json = bytes.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|&b| b == b'{');
+    if looks_like_json {
+        return Ok(None);
+    }
+    let Ok(text) = std::str::from_utf8(bytes) else { return Ok(None) };
+    let Some(format) = crate::import::sniff(text) else { return Ok(None) };
+    let source = path.display().to_string();
+    let mut report = crate::import::import(format, text, &source).map_err(|source| {
+        ReportFileError::Import { path: path.to_path_buf(), format: format.name(), source }
+    })?;
+    report.run.recorded_at_unix_s = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_secs());
+    validate(&report).map_err(|why| ReportFileError::Corrupt { path: path.to_path_buf(), why })?;
+    Ok(Some(report))
 }
 
 /// Checks every index points where it may, so views can index freely.

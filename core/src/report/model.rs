@@ -41,6 +41,29 @@ pub struct Report {
     pub heap: Option<HeapProfile>,
     /// Source text captured at record time, for line tables.
     pub sources: Vec<SourceFile>,
+    /// Set when the report was converted from another tool's file rather
+    /// than recorded: what the figures then count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import: Option<Import>,
+}
+
+/// What an imported report's figures count. Imported costs are event
+/// counts (instructions, samples), never seconds: the cpu pass's samples
+/// carry them as weights, and its `cpu_s` is their total so that one unit
+/// of "cpu time" is one event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Import {
+    /// The tool's format: `callgrind` or `folded`.
+    pub format: String,
+    /// The event the sample weights count: `Ir`, `samples`, ...
+    pub event: String,
+    /// The file is a call graph, not a tree (callgrind): each function's
+    /// frames sit right below the root, a call is a node under the
+    /// caller's line, and the calls pass carries the calls and, in its
+    /// `_ns` fields, inclusive and self costs in `event` units. Sampled
+    /// inclusive figures are then self costs only; inclusive costs are the
+    /// calls pass's.
+    pub call_graph: bool,
 }
 
 /// What was run, where and when, and what each pass cost.
@@ -197,9 +220,15 @@ impl CpuProfile {
         self.rounds = rounds;
     }
 
-    /// CPU seconds one sample stands for.
+    /// CPU seconds one unit of sample weight stands for.
     pub fn seconds_per_sample(&self) -> f64 {
-        if self.samples.is_empty() { 0.0 } else { self.cpu_s / self.samples.len() as f64 }
+        let weight = self.total_weight();
+        if weight == 0 { 0.0 } else { self.cpu_s / weight as f64 }
+    }
+
+    /// The samples' weights summed: their count in a recorded report.
+    pub fn total_weight(&self) -> u64 {
+        self.samples.iter().map(|s| s.weight).sum()
     }
 }
 
@@ -210,6 +239,19 @@ pub struct Sample {
     pub thread: ThreadId,
     /// Nanoseconds since the pass started sampling.
     pub time_ns: u64,
+    /// How many samples this one stands for: 1 when recorded; an imported
+    /// cost (say 10^9 instructions) is one weighted sample. Views count
+    /// weights, never entries.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub weight: u64,
+}
+
+fn one() -> u64 {
+    1
+}
+
+fn is_one(weight: &u64) -> bool {
+    *weight == 1
 }
 
 /// The calls pass: exact counts and times per calling context.

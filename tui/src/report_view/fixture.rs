@@ -58,7 +58,7 @@ pub fn taylor() -> Report {
         (&[(run, 5)][..], cpu_worker, 1),
     ] {
         let node = stack(&mut b, frames);
-        samples.extend((0..count).map(|i| Sample { node, thread, time_ns: i * 1000 }));
+        samples.extend((0..count).map(|i| Sample { node, thread, time_ns: i * 1000, weight: 1 }));
     }
     b.set_cpu(CpuProfile {
         requested_hz: 997.0,

@@ -63,7 +63,20 @@ pub fn text(report: &Report, basis: &Basis) -> String {
         host.proftui_version
     );
 
+    if let (Some(import), Some(cpu)) = (&basis.import, &basis.cpu) {
+        let _ = writeln!(
+            out,
+            "imported:   {} {} from a {} file, untimed: smp columns and every time column count {}, not seconds",
+            cpu.samples, import.event, import.format, import.event
+        );
+        if import.call_graph {
+            out.push_str(
+                "            a call graph: sampled incl = self; a function's and a call's inclusive cost are the cumtime figures\n",
+            );
+        }
+    }
     match &basis.cpu {
+        Some(_) if basis.import.is_some() => {}
         Some(cpu) => {
             let selected = if cpu.samples == cpu.all_samples {
                 plural(cpu.samples, "sample", "samples")

@@ -32,9 +32,47 @@ pub fn percent(value: f64) -> String {
     format!("{value:.1}%")
 }
 
+/// The event an imported report's figures count (`Ir`, `samples`), set
+/// when such a report is shown: its `_s` figures are then event counts and
+/// [`seconds`] writes them as counts of that event, never as seconds.
+static EVENT_UNIT: std::sync::RwLock<Option<String>> = std::sync::RwLock::new(None);
+
+/// Makes [`seconds`] write counts of `event` (an imported report) or
+/// durations (`None`, a recorded one).
+pub fn set_event_unit(event: Option<&str>) {
+    if let Ok(mut unit) = EVENT_UNIT.write() {
+        *unit = event.map(str::to_string);
+    }
+}
+
+/// A count with three significant digits and a decimal prefix: `812`,
+/// `3.40k`, `12.5M`, `1.23G`.
+pub fn human_count(value: f64) -> String {
+    const PREFIXES: [(f64, &str); 4] = [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")];
+    match PREFIXES.iter().find(|(scale, _)| value.abs() >= *scale) {
+        Some((scale, prefix)) => {
+            let v = value / scale;
+            let decimals = match v.abs() {
+                a if a < 10.0 => 2,
+                a if a < 100.0 => 1,
+                _ => 0,
+            };
+            format!("{v:.decimals$}{prefix}")
+        }
+        None => format!("{value:.0}"),
+    }
+}
+
 /// A duration with three significant digits and its unit (`812 ns`,
-/// `3.40 µs`, `12.5 ms`, `1.234 s`); nothing at all is `0 s`.
+/// `3.40 µs`, `12.5 ms`, `1.234 s`); nothing at all is `0 s`. For an
+/// imported report (see [`set_event_unit`]), a count of its event:
+/// `12.5M Ir`.
 pub fn seconds(value: f64) -> String {
+    if let Ok(unit) = EVENT_UNIT.read()
+        && let Some(event) = unit.as_deref()
+    {
+        return format!("{} {event}", human_count(value));
+    }
     if value == 0.0 { "0 s".to_string() } else { human_seconds(value) }
 }
 
