@@ -6,6 +6,9 @@
 
 pub mod analysis;
 pub mod collect;
+pub mod diff;
+pub mod export;
+pub mod import;
 pub mod params;
 pub mod plugin;
 pub mod record;

@@ -2,6 +2,7 @@
 //! and shell completions are generated from these definitions.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use proftui_core::export::ExportFormat;
 use std::path::PathBuf;
 
 /// A terminal profiler and explorer for native workloads built as plugins.
@@ -44,8 +45,8 @@ pub enum Command {
         #[command(flatten)]
         plugin: PluginArg,
     },
-    /// Load a plugin to explore it: runs its default workload for now and
-    /// prints a summary (the interactive explorer is on its way).
+    /// Explore a plugin: the explorer's run panel records its workloads.
+    /// Without a terminal, runs the workload once and prints the results.
     Load {
         #[command(flatten)]
         plugin: PluginArg,
@@ -56,12 +57,20 @@ pub enum Command {
     Record(RecordArgs),
     /// Print a view of a saved report as text or JSON.
     Report(ReportArgs),
+    /// Write a saved report in another tool's format: callgrind, pprof,
+    /// folded stacks, a flame graph SVG, speedscope, dhat or Graphviz dot.
+    Export(ExportArgs),
     /// Explore a saved report in the terminal.
     Open {
         /// The report file.
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
+    /// Compare two saved reports per function and call path, noise marked;
+    /// `--fail-if` turns it into a CI gate (exit 1 on a regression).
+    Diff(DiffArgs),
+    /// Record two variants of a workload and compare them like `diff`.
+    Compare(CompareArgs),
     /// Print a shell completion script, e.g. `proftui completions bash`.
     Completions {
         /// The shell to complete for.
@@ -162,6 +171,49 @@ pub struct ReportArgs {
     pub format: Format,
 }
 
+/// `proftui export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The report file.
+    #[arg(value_name = "REPORT")]
+    pub file: PathBuf,
+    /// The format to write.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: ExportFormatArg,
+    /// The file to write.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// A format of `proftui export`: the list and names are core's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExportFormatArg(pub ExportFormat);
+
+impl ExportFormatArg {
+    const ALL: [ExportFormatArg; ExportFormat::ALL.len()] = {
+        let mut all = [ExportFormatArg(ExportFormat::ALL[0]); ExportFormat::ALL.len()];
+        let mut i = 1;
+        while i < all.len() {
+            all[i] = ExportFormatArg(ExportFormat::ALL[i]);
+            i += 1;
+        }
+        all
+    };
+}
+
+impl ValueEnum for ExportFormatArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Self::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.0.name()).help(self.0.description()))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportView {
     /// Per function: calls, self and inclusive cost, bytes (like cProfile).
@@ -193,6 +245,98 @@ pub enum SortKey {
     Peak,
     Leaked,
     Name,
+}
+
+/// `proftui diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The report to compare against (before).
+    #[arg(value_name = "BASE")]
+    pub base: PathBuf,
+    /// The report compared (after).
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    #[command(flatten)]
+    pub show: DiffShowArgs,
+}
+
+/// How a diff is shown and gated (`diff` and `compare`).
+#[derive(Debug, Args)]
+pub struct DiffShowArgs {
+    /// Output format. Without it: the explorer on a terminal, text
+    /// otherwise.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Sort rows by the largest absolute change of this figure.
+    #[arg(long, value_enum, default_value_t = DiffSort::Incl)]
+    pub sort: DiffSort,
+    /// Show this many rows of each table (JSON: of the paths; it lists
+    /// every function).
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub top: usize,
+    /// Exit 1 when this holds, e.g. 'incl(evolve) > +10%', 'calls(f) >
+    /// +1000', 'peak > +1MiB', 'total > +2ms'; repeat for several. A change
+    /// within noise counts as no change.
+    #[arg(long = "fail-if", value_name = "CONDITION")]
+    pub fail_if: Vec<String>,
+    /// Compare the base's function A with the new one's B, e.g.
+    /// 'naive::evolve=tuned::evolve'; repeat for several.
+    #[arg(long, value_name = "A=B")]
+    pub pair: Vec<String>,
+    /// Match functions by their full names only. By default two variants
+    /// of one workload are matched with the variant's module swapped
+    /// (simul::naive::evolve meets simul::tuned::evolve).
+    #[arg(long)]
+    pub exact_names: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffSort {
+    Incl,
+    #[value(name = "self")]
+    SelfTime,
+    Calls,
+    Bytes,
+    Peak,
+    Name,
+}
+
+/// `proftui compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    pub plugin: PluginArg,
+    /// The workload (default: the plugin's first).
+    #[arg(short, long, value_name = "WORKLOAD")]
+    pub workload: Option<String>,
+    /// A variant: give exactly two, base first (`-V naive -V tuned`).
+    #[arg(short = 'V', long = "variant", value_name = "VARIANT", required = true)]
+    pub variants: Vec<String>,
+    /// Set a parameter of both runs; repeat for several.
+    #[arg(short, long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// The cpu pass repeats the workload until it has this many samples.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub min_samples: u64,
+    /// Time budget of each cpu pass's repeats, in seconds.
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS", value_parser = parse_timeout)]
+    pub budget: f64,
+    /// Sampling frequency asked of the kernel.
+    #[arg(long, default_value_t = 997, value_name = "HZ", value_parser = clap::value_parser!(i32).range(1..=10_000))]
+    pub frequency: i32,
+    /// Record each cpu pass in N rounds, so that the diff knows the
+    /// run-to-run noise.
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub repeat: u32,
+    /// Keep the reports as DIR/VARIANT.json (default: a new directory
+    /// under the system's temporary directory, printed).
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Replace report files that exist in DIR.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub show: DiffShowArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -67,7 +67,10 @@ pub fn dispatch(command: Command) -> Result<ExitCode> {
         }
         Command::Record(args) => crate::record::run(&args),
         Command::Report(args) => crate::report_view::run(&args),
+        Command::Export(args) => crate::export::run(&args),
         Command::Open { file } => crate::explorer::open(&file).map(|()| ExitCode::SUCCESS),
+        Command::Diff(args) => crate::diff_view::run(&args),
+        Command::Compare(args) => crate::compare::run(&args),
         Command::Completions { shell } => {
             let mut command = <crate::cli::Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "proftui", &mut std::io::stdout());
@@ -84,6 +87,12 @@ pub fn exit_code_for(error: &anyhow::Error) -> u8 {
         }
         if cause.is::<LookupError>() || cause.is::<crate::report_view::UsageError>() {
             return 2;
+        }
+        if cause.is::<proftui_core::diff::GateError>() || cause.is::<crate::diff_view::UsageError>() {
+            return 2;
+        }
+        if let Some(export) = cause.downcast_ref::<proftui_core::export::ExportError>() {
+            return if export.is_bad_input() { 2 } else { 1 };
         }
         if let Some(file) = cause.downcast_ref::<ReportFileError>() {
             return match file {

@@ -2,7 +2,10 @@
 
 mod cli;
 mod commands;
+mod compare;
+mod diff_view;
 mod explorer;
+mod export;
 mod output;
 mod record;
 mod report_view;
