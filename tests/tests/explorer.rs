@@ -174,7 +174,7 @@ fn every_view_draws_at_80x24_and_no_color_means_no_colour() {
         "callers (",
         "top-down",
         "bottom-up",
-        "no function selected",
+        "no focus yet",
         "allocation sites",
         "inclusive cpu",
         "callees of",
@@ -199,6 +199,65 @@ fn every_view_draws_at_80x24_and_no_color_means_no_colour() {
     }
     pty.send("\t");
     pty.wait_for("flat profile", WAIT);
+    pty.send("q");
+    assert_eq!(pty.wait_exit(WAIT), Some(0), "{}", pty.text());
+    assert_restored(&pty);
+}
+
+/// A simul benchmark report of `variant` (cpu and calls passes, few samples).
+fn simul_report(dir: &Path, variant: &str) -> std::path::PathBuf {
+    let out = dir.join(format!("{variant}.json"));
+    let simul = plugin("simul");
+    let recorded = proftui(&[
+        "record",
+        simul.to_str().unwrap(),
+        "-V",
+        variant,
+        "-p",
+        "npart=40",
+        "-p",
+        "dt=0.02",
+        "--cpu",
+        "--calls",
+        "--min-samples",
+        "100",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(recorded.status.success(), "{}", text(&recorded).1);
+    out
+}
+
+#[test]
+fn diff_mode_compares_two_variants_in_every_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let (naive, tuned) = (simul_report(dir.path(), "naive"), simul_report(dir.path(), "tuned"));
+    let mut pty = Pty::spawn(
+        &release_dir().join("proftui"),
+        &["diff", naive.to_str().unwrap(), tuned.to_str().unwrap()],
+        120,
+        30,
+        &[],
+    );
+    // The compare view: both runs, and evolve matched across the variants'
+    // modules (simul::naive::evolve against simul::tuned::evolve).
+    pty.wait_for("new  simul · benchmark · tuned", WAIT);
+    pty.wait_for("calls exact", WAIT);
+    let screen = pty.text();
+    assert!(screen.contains("base simul · benchmark · naive"), "{screen}");
+    assert!(screen.contains("simul::*::evolve"), "{screen}");
+    assert!(screen.contains(" 1 compare "), "{screen}");
+    // The flat view in diff mode: evolve's calls are the same in both
+    // variants (one call per run), so its Δ calls is 0.
+    pty.send("2");
+    pty.wait_for("flat diff against simul · benchmark · naive", WAIT);
+    pty.wait_for("calls exact", WAIT);
+    let screen = pty.text();
+    let evolve = screen.lines().find(|l| l.trim_end().ends_with(" simul::tuned::evolve")).unwrap_or_default();
+    assert!(evolve.contains(" 0 "), "{screen}");
+    // No thread filter in diff mode: `t` says why.
+    pty.send("t");
+    pty.wait_for("no thread filter in diff mode", WAIT);
     pty.send("q");
     assert_eq!(pty.wait_exit(WAIT), Some(0), "{}", pty.text());
     assert_restored(&pty);

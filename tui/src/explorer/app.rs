@@ -3,7 +3,7 @@
 use super::action::Action;
 use super::keymap::Scope;
 use super::profile::Profile;
-use super::views::{Ctx, Outcome, View, edges, flame, flat, heap, lines, map, run, tree};
+use super::views::{Ctx, Outcome, View, compare, edges, flame, flat, heap, lines, map, run, tree};
 use crate::report_view::units::human_bytes;
 use proftui_core::report::FunctionId;
 use proftui_core::report::file::save;
@@ -26,6 +26,8 @@ pub enum ViewKind {
     Map,
     /// The run panel of `proftui load`.
     Run,
+    /// Diff mode: both runs side by side, bars per function.
+    Compare,
 }
 
 impl ViewKind {
@@ -53,8 +55,22 @@ impl ViewKind {
         ViewKind::Map,
     ];
 
+    /// The views of diff mode: the comparison first.
+    pub const WITH_DIFF: &'static [ViewKind] = &[
+        ViewKind::Compare,
+        ViewKind::Flat,
+        ViewKind::Edges,
+        ViewKind::Tree,
+        ViewKind::Inverted,
+        ViewKind::Lines,
+        ViewKind::Heap,
+        ViewKind::Flame,
+        ViewKind::Map,
+    ];
+
     pub fn title(self) -> &'static str {
         match self {
+            ViewKind::Compare => "compare",
             ViewKind::Run => "run",
             ViewKind::Flat => "flat",
             ViewKind::Edges => "callers/callees",
@@ -78,6 +94,7 @@ impl ViewKind {
             ViewKind::Flame => &[Scope::Flame, Scope::List],
             ViewKind::Map => &[Scope::List, Scope::Navigate],
             ViewKind::Run => &[Scope::List, Scope::Run],
+            ViewKind::Compare => &[Scope::List, Scope::Navigate],
         }
     }
 }
@@ -128,6 +145,7 @@ struct Views {
     heap: heap::State,
     flame: flame::State,
     map: map::State,
+    compare: compare::State,
 }
 
 pub struct App {
@@ -171,6 +189,9 @@ impl App {
             page_rows: 20,
             quit: false,
         };
+        if app.profile.as_ref().is_some_and(|p| p.baseline.is_some()) {
+            app.view = ViewKind::Compare;
+        }
         app.refresh_all();
         app
     }
@@ -185,7 +206,13 @@ impl App {
 
     /// The views of the view bar.
     pub fn views(&self) -> &'static [ViewKind] {
-        if self.run_panel.is_some() { ViewKind::WITH_RUN } else { ViewKind::ALL }
+        if self.run_panel.is_some() {
+            ViewKind::WITH_RUN
+        } else if self.profile.as_ref().is_some_and(|p| p.baseline.is_some()) {
+            ViewKind::WITH_DIFF
+        } else {
+            ViewKind::ALL
+        }
     }
 
     /// Takes news from a running recording; true when the screen changed.
@@ -226,6 +253,7 @@ impl App {
             ViewKind::Heap => &mut self.views.heap,
             ViewKind::Flame => &mut self.views.flame,
             ViewKind::Map => &mut self.views.map,
+            ViewKind::Compare => &mut self.views.compare,
             // The run panel is not a view of a profile; `update` and
             // `draw_view` route to it before asking for a state.
             ViewKind::Run => &mut self.views.flat,
@@ -249,7 +277,7 @@ impl App {
 
     /// Every view rebuilds after the profile, filter or focus changed.
     fn refresh_all(&mut self) {
-        for view in ViewKind::ALL {
+        for view in ViewKind::WITH_DIFF {
             self.with_view(*view, |state, ctx| state.refresh(ctx));
         }
     }
@@ -310,6 +338,10 @@ impl App {
             Action::Redraw => {}
             Action::NextView | Action::PrevView | Action::GotoView(_) => self.switch_view(action),
             Action::ToggleRelative => self.relative = !self.relative,
+            Action::NextThread if self.profile.as_ref().is_some_and(|p| p.baseline.is_some()) => {
+                self.message =
+                    Some("no thread filter in diff mode: both runs are compared over all threads".into());
+            }
             Action::NextThread => {
                 if let Some(profile) = &mut self.profile {
                     profile.next_thread();

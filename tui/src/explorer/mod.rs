@@ -7,6 +7,7 @@
 
 mod action;
 pub mod app;
+pub mod baseline;
 mod keymap;
 mod profile;
 mod terminal;
@@ -27,6 +28,20 @@ use std::time::Duration;
 pub fn open(path: &Path) -> Result<()> {
     let report = file::load(path)?;
     let profile = profile::Profile::new(Arc::new(report), Some(path.to_path_buf()));
+    run(App::new(Some(profile)))
+}
+
+/// `proftui diff BASE NEW` on a terminal: NEW explored with every view
+/// showing its change from BASE.
+pub fn open_diff(base: &Path, new: &Path) -> Result<()> {
+    let base_report = file::load(base)?;
+    let new_report = file::load(new)?;
+    let profile = profile::Profile::diff(
+        Arc::new(base_report),
+        base.to_path_buf(),
+        Arc::new(new_report),
+        new.to_path_buf(),
+    );
     run(App::new(Some(profile)))
 }
 

@@ -4,6 +4,7 @@
 //! which the tree, flame and map views share rather than each building
 //! their own.
 
+use super::baseline::Baseline;
 use super::widgets::flame::{choose_weight, node_weights};
 use proftui_core::analysis::{Analysis, Filter, FlatRow, Tree, Weight};
 use proftui_core::report::{Report, ThreadId};
@@ -32,13 +33,22 @@ pub struct Profile {
     pub threads: Vec<ThreadChoice>,
     /// Index into `threads`; `None` for all threads.
     pub thread: Option<usize>,
+    /// Diff mode: the report this one is compared against.
+    pub baseline: Option<Arc<Baseline>>,
 }
 
 impl Profile {
     pub fn new(report: Arc<Report>, path: Option<PathBuf>) -> Self {
+        crate::report_view::units::set_event_unit(report.import.as_ref().map(|i| i.event.as_str()));
         let threads = thread_choices(&report);
         let Indexed { analysis, flat, tree, weight, weights } = Indexed::new(&report, &Filter::default());
-        Self { report, path, analysis, flat, tree, weight, weights, threads, thread: None }
+        Self { report, path, analysis, flat, tree, weight, weights, threads, thread: None, baseline: None }
+    }
+
+    /// Diff mode: `new` compared against `base`.
+    pub fn diff(base: Arc<Report>, base_path: PathBuf, new: Arc<Report>, new_path: PathBuf) -> Self {
+        let baseline = Baseline::new(base, base_path, &new);
+        Self { baseline: Some(Arc::new(baseline)), ..Self::new(new, Some(new_path)) }
     }
 
     /// Re-indexes for the next thread choice (all → each → all).

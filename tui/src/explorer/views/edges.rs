@@ -3,9 +3,14 @@
 //! what flows along each edge. `a` switches between the adjacent frames
 //! and every function above (below) it; Enter goes to the selected
 //! function and Backspace comes back (the app keeps the history).
+//!
+//! In diff mode each edge shows the change of its calls (exact) and of its
+//! sampled time from the base's edge to the function of the same
+//! comparable name; the base's edges with no counterpart are named as gone.
 
 use crate::explorer::action::Action;
 use crate::explorer::app::ViewKind;
+use crate::explorer::baseline::{Baseline, count_change};
 use crate::explorer::views::{Ctx, Outcome, View};
 use crate::explorer::widgets::table::{self, Align, Column, Cursor};
 use crate::report_view::units::{NONE, human_bytes, percent, seconds};
@@ -16,6 +21,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType, Paragraph};
+use std::collections::HashMap;
 
 /// Sort columns in the order `>` cycles through them (per pane).
 const SORTS: [SortKey; 4] = [SortKey::Inclusive, SortKey::Calls, SortKey::Bytes, SortKey::Name];
@@ -56,10 +62,70 @@ impl Side {
     }
 }
 
+/// Diff mode: a pane's changes from the base, computed with its rows (per
+/// focus and reach), never per frame.
+#[derive(Debug, Clone, Default)]
+struct PaneDiff {
+    /// Per other end of an edge: the change of its calls (exact) and of
+    /// its sampled time; `—` when a side lacks the pass.
+    changes: HashMap<Option<FunctionId>, (String, String)>,
+    /// The base's edges with no edge here, by name.
+    gone: Vec<String>,
+    /// The longest texts (column widths).
+    calls_width: u16,
+    time_width: u16,
+}
+
+impl PaneDiff {
+    /// The changes of `rows`, edges of the function the new report calls
+    /// `name`, matched to the base's edges by the other end's comparable
+    /// name.
+    fn new(
+        baseline: &Baseline,
+        name: &str,
+        side: Side,
+        reach: Reach,
+        rows: &[EdgeRow],
+        basis: &Basis,
+    ) -> Self {
+        let mut base = baseline.edges(name, side.direction(), reach);
+        let calls_on_both = basis.calls.is_some() && baseline.analysis.basis().calls.is_some();
+        let mut changes = HashMap::new();
+        for row in rows {
+            let key = match row.function {
+                Some(_) => baseline.comparable_new(&row.name),
+                None => row.name.clone(),
+            };
+            let edge = base.remove(&key);
+            let calls = Some(count_change(edge.and_then(|e| e.calls), row.calls))
+                .filter(|text| calls_on_both && !text.is_empty())
+                .unwrap_or_else(|| NONE.to_string());
+            let time = basis
+                .cpu
+                .as_ref()
+                .and_then(|cpu| baseline.sampled_change(edge.map(|e| e.samples), row.samples, cpu))
+                .map_or_else(|| NONE.to_string(), |change| change.text());
+            changes.insert(row.function, (calls, time));
+        }
+        let mut gone: Vec<String> = base.into_keys().collect();
+        gone.sort();
+        let width = |text: &str, title: &str| text.chars().count().max(title.chars().count()) as u16;
+        let calls_width = changes.values().map(|(c, _)| width(c, CALLS_CHANGE)).max().unwrap_or(0);
+        let time_width = changes.values().map(|(_, t)| width(t, TIME_CHANGE)).max().unwrap_or(0);
+        Self { changes, gone, calls_width, time_width }
+    }
+}
+
+/// Titles of the diff columns.
+const CALLS_CHANGE: &str = "Δ calls";
+const TIME_CHANGE: &str = "Δ t";
+
 /// One pane: its edges in display order, selection and sort.
 #[derive(Debug, Clone, Default)]
 struct Pane {
     rows: Vec<EdgeRow>,
+    /// Diff mode: the rows' changes from the base.
+    diff: Option<PaneDiff>,
     /// The largest call count and sample count of the rows (column widths).
     most_calls: u64,
     most_samples: u64,
@@ -160,6 +226,9 @@ pub struct State {
     name: String,
     location: Option<String>,
     basis: Option<Basis>,
+    /// Diff mode: the base's label and the change of the function's own
+    /// inclusive time.
+    diff: Option<(String, String)>,
 }
 
 impl Default for State {
@@ -174,12 +243,10 @@ impl Default for State {
             name: String::new(),
             location: None,
             basis: None,
+            diff: None,
         }
     }
 }
-
-/// The function with the most inclusive samples (then call time), what the
-/// view shows before the user picks one.
 
 impl State {
     fn pane(&self, side: Side) -> &Pane {
@@ -202,6 +269,11 @@ impl State {
                 Some(f) => ctx.profile.analysis.edges(f, side.direction(), self.reach),
                 None => Vec::new(),
             };
+            let diff = ctx.profile.baseline.as_ref().filter(|_| self.function.is_some()).map(|baseline| {
+                let basis = ctx.profile.analysis.basis();
+                PaneDiff::new(baseline, &self.name, side, self.reach, &rows, basis)
+            });
+            self.pane_mut(side).diff = diff;
             self.pane_mut(side).set_rows(rows, keep);
         }
     }
@@ -255,6 +327,17 @@ impl View for State {
             let file = i.file.as_deref()?;
             Some(i.line.map_or_else(|| file.to_string(), |line| format!("{file}:{line}")))
         });
+        self.diff = ctx.profile.baseline.as_ref().map(|baseline| {
+            let new = self.totals.as_ref().map_or(0, |t| t.inclusive_samples);
+            let change = match (baseline.row(&self.name), ctx.profile.analysis.basis().cpu.as_ref()) {
+                (None, _) => "not in the base".to_string(),
+                (Some(base), Some(cpu)) => baseline
+                    .sampled_change(Some(base.inclusive_samples), new, cpu)
+                    .map_or_else(|| NONE.to_string(), |c| c.text()),
+                (Some(_), None) => NONE.to_string(),
+            };
+            (baseline.label(), change)
+        });
         self.load(ctx, same);
     }
 
@@ -299,6 +382,9 @@ enum Figure {
     Share,
     Time,
     Bytes,
+    /// Diff mode: the change of the calls and of the sampled time.
+    CallsChange,
+    TimeChange,
     Name,
 }
 
@@ -365,6 +451,23 @@ fn columns(basis: &Basis, relative: bool, pane: &Pane, side: Side, width: u16) -
     if basis.heap.is_some() {
         all.push((Figure::Bytes, right("bytes", 9), 5));
     }
+    if let Some(diff) = &pane.diff {
+        // The changes are kept longest: the sampled one before everything,
+        // the calls' beside the samples.
+        for (_, _, rank) in &mut all {
+            *rank += 1;
+        }
+        if let Some(calls) = all.iter().position(|(f, _, _)| *f == Figure::Calls) {
+            all.insert(calls + 1, (Figure::CallsChange, right(CALLS_CHANGE, diff.calls_width), 2));
+        }
+        let sampled = all
+            .iter()
+            .position(|(f, _, _)| *f == Figure::Samples)
+            .or_else(|| all.iter().position(|(f, _, _)| *f == Figure::Share));
+        if let Some(sampled) = sampled {
+            all.insert(sampled + 1, (Figure::TimeChange, right(TIME_CHANGE, diff.time_width), 1));
+        }
+    }
     let name = match side {
         Side::Callers => "caller",
         Side::Callees => "callee",
@@ -391,6 +494,7 @@ fn cell(figure: Figure, row: &EdgeRow, basis: &Basis, relative: bool) -> String 
         },
         Figure::Name if row.recursive => format!("{} (recursive)", row.name),
         Figure::Name => row.name.clone(),
+        Figure::CallsChange | Figure::TimeChange => String::new(),
     }
 }
 
@@ -407,6 +511,9 @@ fn totals_line(state: &State, basis: &Basis) -> String {
             percent(cpu.percent(totals.inclusive_samples)),
             totals.self_samples
         ));
+    }
+    if let Some((_, change)) = &state.diff {
+        parts.push(format!("Δ incl {change}"));
     }
     match &totals.calls {
         Some(c) => {
@@ -440,6 +547,9 @@ fn caption(state: &State, basis: &Basis) -> String {
         Reach::Direct => "direct callers and callees (a: all)".to_string(),
         Reach::Transitive => "all callers and callees, any depth (a: direct)".to_string(),
     }];
+    if let Some((label, _)) = &state.diff {
+        parts.push(format!("Δ against {label}; ~ within sampling noise"));
+    }
     if basis.cpu.is_some() {
         parts.push("smp: samples along the edge".into());
     }
@@ -497,7 +607,11 @@ fn draw_pane(frame: &mut Frame, area: Rect, state: &mut State, side: Side, basis
         (Side::Callees, true) => "all callees",
     };
     let order = if pane.reversed { ", reversed" } else { "" };
-    let title = format!(" {what} ({}) · by {}{order} ", pane.rows.len(), pane.sort_name(basis.cpu.is_some()));
+    let mut title =
+        format!(" {what} ({}) · by {}{order} ", pane.rows.len(), pane.sort_name(basis.cpu.is_some()));
+    if let Some(diff) = pane.diff.as_ref().filter(|d| !d.gone.is_empty()) {
+        title.push_str(&format!("· gone: {} ", diff.gone.join(", ")));
+    }
     let (border, title_style) = if focused {
         (BorderType::Thick, Style::default().add_modifier(Modifier::BOLD | Modifier::REVERSED))
     } else {
@@ -515,11 +629,18 @@ fn draw_pane(frame: &mut Frame, area: Rect, state: &mut State, side: Side, basis
     let figures: Vec<Figure> = chosen.iter().map(|(f, _, _)| *f).collect();
     let widths: Vec<Column> = chosen.iter().map(|(_, c, _)| *c).collect();
     let name_width = name_width(&chosen, inner.width);
-    let rows = &pane.rows;
+    let (rows, diff) = (&pane.rows, &pane.diff);
     let format_row = |index: usize| -> Vec<String> {
         let row = &rows[index];
-        let mut cells: Vec<String> =
-            figures.iter().map(|&figure| cell(figure, row, basis, relative)).collect();
+        let change = diff.as_ref().and_then(|d| d.changes.get(&row.function));
+        let mut cells: Vec<String> = figures
+            .iter()
+            .map(|&figure| match (figure, change) {
+                (Figure::CallsChange, Some((calls, _))) => calls.clone(),
+                (Figure::TimeChange, Some((_, time))) => time.clone(),
+                _ => cell(figure, row, basis, relative),
+            })
+            .collect();
         if let Some(name) = cells.pop() {
             cells.push(elide(name, name_width));
         }
@@ -549,6 +670,7 @@ mod tests {
     use insta::assert_snapshot;
 
     const GROW: &str = "alloc::raw_vec::RawVec<T>::grow";
+    const TAIL: &str = "taylor::tail";
 
     /// The edges view of `focus` (the hottest function when `None`).
     fn view(profile: &Profile, focus: Option<&str>) -> State {
@@ -730,6 +852,65 @@ mod tests {
         let mut empty = State::default();
         empty.refresh(&fixture::ctx(&profile, None));
         screen(&mut empty, &profile, 1, 1);
+    }
+
+    /// Diff mode against the taylor fixture (see
+    /// `tree::diff_fixture::changed_taylor`), 0.02 s a sample per run on
+    /// both sides. factorial's callers: taylor_exp made 7 → 9 calls (the
+    /// worker's 1 → 3), +2, with 4 → 24 samples, +400 ms +500%; the
+    /// recursive edge 24 calls both sides, 3 → 23 samples, +667%.
+    #[test]
+    fn diff_mode_shows_the_change_of_each_edge() {
+        let profile = crate::explorer::views::tree::diff_fixture::profile();
+        let mut state = view(&profile, Some(FACT));
+        let buffer = screen(&mut state, &profile, 120, 9);
+        assert_snapshot!(fixture::text(&buffer));
+        assert!(
+            fixture::row(&buffer, 1)
+                .starts_with("incl 24 smp (88.9%) · self 24 smp · Δ incl +400 ms +500% · 33 calls"),
+            "{}",
+            fixture::row(&buffer, 1)
+        );
+        assert!(fixture::row(&buffer, 2).starts_with(
+            "direct callers and callees (a: all) · Δ against taylor · series · exp (base.json); ~ within sampling noise"
+        ));
+        assert_eq!(pane_row(&buffer, 4, Side::Callers), "calls Δ calls smp Δ t caller");
+        assert_eq!(pane_row(&buffer, 5, Side::Callers), "9 +2 24 +400 ms +500% taylor::taylor_exp");
+        assert_eq!(pane_row(&buffer, 6, Side::Callers), "24 0 23 +400 ms +667% …or::factorial (recursive)");
+
+        // taylor_exp: run is not probed (— for calls), 6 → 26 samples,
+        // +333%; the root's 2 probed calls are unchanged and carry no
+        // samples; tail is a new callee; grow has no samples or calls.
+        let mut state = view(&profile, Some(EXP));
+        let buffer = screen(&mut state, &profile, 120, 9);
+        assert_eq!(pane_row(&buffer, 5, Side::Callers), "— — 26 +400 ms +333% taylor::run");
+        assert_eq!(pane_row(&buffer, 6, Side::Callers), "2 0 0 (root)");
+        assert_eq!(names(&state, Side::Callees), [FACT, TAIL, GROW]);
+        assert_eq!(pane_row(&buffer, 5, Side::Callees), "9 +2 24 +400 ms +500% taylor::factorial");
+        assert_eq!(pane_row(&buffer, 6, Side::Callees), "— — 2 new taylor::tail");
+        assert_eq!(pane_row(&buffer, 7, Side::Callees), "— — 0 …:raw_vec::RawVec<T>::grow");
+
+        // At 80 columns the sampled change is the figure kept.
+        let mut state = view(&profile, Some(FACT));
+        let buffer = screen(&mut state, &profile, 80, 24);
+        assert_eq!(pane_row(&buffer, 4, Side::Callers), "Δ t caller");
+        assert_eq!(pane_row(&buffer, 5, Side::Callers), "+400 ms +500% taylor::taylor_exp");
+        for (width, height) in [(1, 1), (0, 0), (30, 8), (50, 16)] {
+            screen(&mut state, &profile, width, height);
+        }
+    }
+
+    /// The other way round, tail's edge exists only in the base: the
+    /// pane's title names it as gone.
+    #[test]
+    fn diff_mode_names_the_edges_that_are_gone() {
+        use crate::explorer::views::tree::diff_fixture;
+        let profile = diff_fixture::diff(diff_fixture::changed_taylor(), fixture::taylor());
+        let mut state = view(&profile, Some(EXP));
+        let buffer = screen(&mut state, &profile, 120, 9);
+        assert!(fixture::row(&buffer, 3).contains("callees (2) · by samples · gone: taylor::tail"));
+        // 24 → 4 samples: -400 ms, 4/24 - 1 = -83%; 9 → 7 calls.
+        assert_eq!(pane_row(&buffer, 5, Side::Callees), "7 -2 4 -400 ms -83% 57.1% taylor::factorial");
     }
 
     #[test]

@@ -103,7 +103,7 @@ pub fn taylor() -> Report {
         (&[(RUN, 5)][..], cpu_worker, 1),
     ] {
         let node = stack(&mut b, frames);
-        samples.extend((0..count).map(|i| Sample { node, thread, time_ns: i * 1000 }));
+        samples.extend((0..count).map(|i| Sample { node, thread, time_ns: i * 1000, weight: 1 }));
     }
     b.set_cpu(CpuProfile {
         requested_hz: 997.0,
@@ -174,6 +174,20 @@ pub fn profile(report: Report) -> Profile {
     Profile::new(Arc::new(report), None)
 }
 
+/// Diff mode over the taylor report: the base is [`taylor`]; the new run
+/// is the same with 30 more samples at the deepest `factorial@21` on
+/// main (its cpu_s grows with them, so a sample still stands for 0.04 s,
+/// 0.02 s per run). Paths are `base.json` and `new.json`.
+pub fn diff_profile() -> Profile {
+    let base = taylor();
+    let mut new = taylor();
+    let cpu = new.cpu.as_mut().expect("the fixture has a cpu pass");
+    let deepest = cpu.samples[0];
+    cpu.samples.extend((0..30).map(|i| Sample { time_ns: 10_000 + i, ..deepest }));
+    cpu.cpu_s = 0.04 * cpu.samples.len() as f64;
+    Profile::diff(Arc::new(base), "base.json".into(), Arc::new(new), "new.json".into())
+}
+
 /// The id of a function of `profile` by name.
 pub fn function(profile: &Profile, name: &str) -> FunctionId {
     profile.report.functions.iter().position(|f| f.name == name).expect("the fixture has this function")
@@ -220,7 +234,7 @@ fn cpu_only(b: &mut ReportBuilder, stacks: &[(&[(&str, u32)], u64)]) {
     let mut samples = Vec::new();
     for (frames, count) in stacks {
         let node = stack(b, frames);
-        samples.extend((0..*count).map(|i| Sample { node, thread, time_ns: i * 1000 }));
+        samples.extend((0..*count).map(|i| Sample { node, thread, time_ns: i * 1000, weight: 1 }));
     }
     let n = samples.len() as f64;
     b.set_cpu(CpuProfile {

@@ -7,13 +7,19 @@
 //! Only the rows down to the bottom of the screen are laid out, and only
 //! the children of frames wide enough to draw are looked at, so a 500-deep
 //! recursion costs what the screen shows.
+//!
+//! In diff mode frames are coloured by the change of their call path's
+//! inclusive time from the base (red slower, blue faster, grey noise or a
+//! path the base lacks); without colour the selected frame's line says it.
 
 use crate::explorer::action::Action;
 use crate::explorer::app::ViewKind;
+use crate::explorer::baseline::SampledChange;
 use crate::explorer::profile::Profile;
+use crate::explorer::views::tree::BasePaths;
 use crate::explorer::views::{Ctx, Outcome, View};
 use crate::explorer::widgets::flame::{
-    Icicle, colour_enabled, draw_row, frame_style, weight_figure, weight_name,
+    Icicle, change_style, colour_enabled, draw_row, frame_style, weight_figure, weight_name,
 };
 use crate::report_view::units::{NONE, human_bytes, percent, seconds, seconds_or_none};
 use proftui_core::analysis::{Tree, Weight};
@@ -22,7 +28,15 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::widgets::Paragraph;
+use std::collections::HashMap;
 use std::sync::Arc;
+
+/// Diff mode: the base's label and its paths, built when first drawn;
+/// `paths` is `None` when a side has no cpu samples to compare.
+struct FlameDiff {
+    label: String,
+    paths: Option<BasePaths>,
+}
 
 pub struct State {
     /// The report and thread choice the tree was built for.
@@ -42,6 +56,8 @@ pub struct State {
     /// The width last drawn (the layout's width before the first frame).
     width: u16,
     colour: bool,
+    /// Diff mode, for the tree built (reset with it).
+    diff: Option<FlameDiff>,
 }
 
 impl Default for State {
@@ -57,6 +73,7 @@ impl Default for State {
             icicle: None,
             width: 80,
             colour: colour_enabled(),
+            diff: None,
         }
     }
 }
@@ -81,6 +98,7 @@ impl State {
         self.built_for = Some(key);
         self.offset = 0;
         self.icicle = None;
+        self.diff = None;
         self.reselect();
     }
 
@@ -329,6 +347,26 @@ impl View for State {
         }
         let (offset, selected, colour) = (self.offset, self.selected, self.colour);
         self.laid_out(offset + height);
+        if let (None, Some(baseline)) = (&self.diff, &ctx.profile.baseline) {
+            let sampled = self.weight == Weight::Samples && baseline.cpu().is_some();
+            self.diff = Some(FlameDiff {
+                label: baseline.label(),
+                paths: sampled.then(|| BasePaths::new(baseline, &ctx.profile.report, false)),
+            });
+        }
+        // Diff mode: the change of every frame on screen and the selection.
+        let mut changes: HashMap<u32, SampledChange> = HashMap::new();
+        if let (Some(tree), Some(icicle), Some(FlameDiff { paths: Some(paths), .. })) =
+            (&self.tree, &self.icicle, &mut self.diff)
+        {
+            let basis = ctx.profile.analysis.basis();
+            let shown = icicle.rows().iter().skip(offset).take(height);
+            for node in shown.flat_map(|row| row.bars.iter().map(|b| b.node)).chain([selected]) {
+                if let Some(change) = paths.change(tree, node, basis) {
+                    changes.insert(node, change);
+                }
+            }
+        }
         let (Some(tree), Some(icicle)) = (&self.tree, &self.icicle) else {
             frame.render_widget(Paragraph::new("no report"), area);
             return;
@@ -346,19 +384,46 @@ impl View for State {
                     name.to_string()
                 }
             };
-            let style =
-                |node: u32| frame_style(name(ctx.profile, Some(tree), node), colour, node == selected);
+            let style = |node: u32| match &self.diff {
+                Some(_) => change_style(changes.get(&node), colour, node == selected),
+                None => frame_style(name(ctx.profile, Some(tree), node), colour, node == selected),
+            };
             draw_row(frame.buffer_mut(), rows, y, row, label, style);
         }
         if icicle.rows()[0].bars.is_empty() {
             let text = format!("nothing to draw: no {} under this frame", weight_name(self.weight));
             frame.render_widget(Paragraph::new(text), rows);
         }
-        frame.render_widget(Paragraph::new(self.caption(hidden, height)), caption);
+        let mut caption_text = self.caption(hidden, height);
+        let mut info_text = self.info(ctx.profile);
+        if let Some(diff) = &self.diff {
+            caption_text.push_str(&diff_caption(diff, colour));
+            if diff.paths.is_some() {
+                let change = changes.get(&selected).map_or_else(|| NONE.to_string(), |c| c.text());
+                let change = if change.is_empty() { NONE.to_string() } else { change };
+                info_text.push_str(&format!(" · Δ {change}"));
+            }
+        }
+        frame.render_widget(Paragraph::new(caption_text), caption);
         frame.render_widget(
-            Paragraph::new(self.info(ctx.profile)).style(Style::default().add_modifier(Modifier::BOLD)),
+            Paragraph::new(info_text).style(Style::default().add_modifier(Modifier::BOLD)),
             info,
         );
+    }
+}
+
+/// What diff mode adds to the caption.
+fn diff_caption(diff: &FlameDiff, colour: bool) -> String {
+    match (&diff.paths, colour) {
+        (None, _) => format!(" · no Δ against {}: it needs cpu samples in both reports", diff.label),
+        (Some(_), true) => format!(
+            " · Δ of each call path against {}: red slower, blue faster, grey ~ within sampling noise \
+             or not in the base",
+            diff.label
+        ),
+        (Some(_), false) => {
+            format!(" · Δ of the selected call path (below) against {}; ~ within sampling noise", diff.label)
+        }
     }
 }
 
@@ -424,6 +489,7 @@ impl State {
 mod tests {
     use super::*;
     use crate::explorer::views::fixture::{self, EXP, FACT, RUN};
+    use crate::explorer::views::tree::diff_fixture;
     use ratatui::style::Color;
 
     fn state(profile: &Profile) -> State {
@@ -603,6 +669,81 @@ mod tests {
         state.refresh(&fixture::ctx(&profile, Some(exp)));
         assert_eq!(name(&profile, state.tree.as_deref(), state.zoom), EXP);
         assert_eq!(state.weights[Tree::ROOT as usize], 6.0, "the worker's sample is left out");
+    }
+
+    /// Diff mode without colour (NO_COLOR): the bars are drawn as ever and
+    /// the selected frame's line says its change (0.02 s a sample per run
+    /// on both sides, see `tree::diff_fixture::changed_taylor`): all 7 →
+    /// 27 samples, +400 ms, 27/7 - 1 = +286%; factorial at depth 3 4 → 24,
+    /// +500%.
+    #[test]
+    fn diff_mode_without_colour_says_the_change_of_the_selection() {
+        let profile = diff_fixture::profile();
+        let mut state = state(&profile);
+        let buffer = draw(&mut state, &profile, 120, 9);
+        insta::assert_snapshot!(fixture::text(&buffer));
+        assert_eq!(
+            fixture::row(&buffer, 8),
+            "all · depth 0 · 27 samples, 100.0% of all · self 0 samples · 540 ms cpu per run · Δ +400 ms +286%"
+        );
+        let wide = draw(&mut state, &profile, 250, 9);
+        assert!(fixture::row(&wide, 0).ends_with(
+            "Δ of the selected call path (below) against taylor · series · exp (base.json); ~ within sampling noise"
+        ));
+        for y in 2..6 {
+            let style = buffer[(0, y)].style();
+            assert_eq!((style.fg, style.bg), (Some(Color::Reset), Some(Color::Reset)), "row {y}");
+        }
+        press(&mut state, &profile, &[Action::Down, Action::Down, Action::Down]);
+        let buffer = draw(&mut state, &profile, 120, 9);
+        assert_eq!(
+            fixture::row(&buffer, 8),
+            "taylor::factorial · depth 3 · 24 samples, 88.9% of all · self 1 sample · 480 ms cpu per run · \
+             Δ +400 ms +500%"
+        );
+    }
+
+    /// In colour, frames are red by how much slower their path is; a path
+    /// the base lacks (tail, 2 samples from 62.2 to 67.4 of 70 cells under
+    /// taylor_exp's 67.4) is grey.
+    #[test]
+    fn diff_mode_colours_frames_by_their_change() {
+        use crate::explorer::widgets::flame::change_colour;
+        let profile = diff_fixture::profile();
+        let mut state = state(&profile);
+        state.colour = true;
+        let buffer = draw(&mut state, &profile, 70, 9);
+        let red = Some(Color::Indexed(196));
+        // all, run, taylor_exp and factorial all grew by more than 100%.
+        for y in 1..=4 {
+            assert_eq!(buffer[(0, y)].style().bg, red, "row {y}");
+        }
+        assert_eq!(fixture::row(&buffer, 4), format!("{FACT}{}▕tail▕", " ".repeat(44)));
+        assert_eq!(buffer[(63, 4)].style().bg, Some(change_colour(None)));
+        assert_eq!(buffer[(63, 4)].style().bg, Some(Color::Indexed(250)));
+        for (width, height) in [(1, 1), (0, 1), (3, 3)] {
+            draw(&mut state, &profile, width, height);
+        }
+        let wide = draw(&mut state, &profile, 250, 9);
+        assert!(fixture::row(&wide, 0).contains(
+            "Δ of each call path against taylor · series · exp (base.json): red slower, blue faster, \
+             grey ~ within sampling noise or not in the base"
+        ));
+    }
+
+    /// Without cpu samples on one side the graph is weighed by call time
+    /// and has no change to colour by: the caption says so.
+    #[test]
+    fn diff_mode_without_samples_on_a_side_says_so() {
+        let mut base = fixture::taylor();
+        base.cpu = None;
+        let profile = diff_fixture::diff(base, diff_fixture::changed_taylor());
+        let mut state = state(&profile);
+        let buffer = draw(&mut state, &profile, 200, 9);
+        assert!(fixture::row(&buffer, 0).ends_with(
+            "no Δ against taylor · series · exp (base.json): it needs cpu samples in both reports"
+        ));
+        assert!(!fixture::row(&buffer, 8).contains('Δ'));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use crate::explorer::action::Action;
 use crate::explorer::app::ViewKind;
+use crate::explorer::baseline::{Baseline, SampledChange, bytes_change, count_change};
 use crate::explorer::profile::Profile;
 use crate::explorer::views::{Ctx, Outcome, View};
 use crate::explorer::widgets::table::{self, Align, Column, Cursor};
@@ -25,12 +26,23 @@ const SORTS: [SortKey; 8] = [
     SortKey::Name,
 ];
 
+/// In diff mode, the sort after [`SORTS`]: the largest change of sampled
+/// inclusive time first.
+const BY_CHANGE: usize = SORTS.len();
+
 #[derive(Debug, Clone, Default)]
 pub struct State {
     /// The profile's flat rows in display order.
     rows: Vec<FlatRow>,
     pub cursor: Cursor,
+    /// Index into [`SORTS`], or [`BY_CHANGE`] in diff mode.
     sort: usize,
+    /// Diff mode: each row's change of sampled inclusive and self time
+    /// (parallel to `rows`); empty otherwise.
+    changes: Vec<(SampledChange, SampledChange)>,
+    /// Diff mode: the base's calls and bytes per row (parallel to `rows`).
+    base_exact: Vec<(Option<u64>, Option<u64>)>,
+    diff: bool,
     reversed: bool,
     total_samples: u64,
     total_bytes: u64,
@@ -42,22 +54,80 @@ impl State {
     fn rebuild(&mut self, profile: &Profile) {
         let selected = self.selected_function();
         self.rows = profile.flat.clone();
-        self.total_samples = profile.report.cpu.as_ref().map_or(0, |c| c.samples.len() as u64);
+        self.total_samples = profile.report.cpu.as_ref().map_or(0, |c| c.total_weight());
         self.total_bytes = profile.report.heap.as_ref().map_or(0, |h| h.total_bytes);
-        self.sort_rows();
+        let diff = profile.baseline.is_some();
+        if diff != self.diff {
+            // Diff mode opens sorted by the largest change.
+            (self.diff, self.sort, self.reversed) = (diff, if diff { BY_CHANGE } else { 0 }, false);
+        }
+        self.sort_rows_with(profile);
         if let Some(function) = selected {
             self.select_function(function);
         }
     }
 
+    /// Sorts the rows and, in diff mode, recomputes their changes.
+    fn sort_rows_with(&mut self, profile: &Profile) {
+        self.sort_rows();
+        self.changes.clear();
+        self.base_exact.clear();
+        let Some(baseline) = &profile.baseline else { return };
+        let (Some(base_cpu), Some(new_cpu)) = (baseline.cpu(), profile.analysis.basis().cpu.as_ref()) else {
+            self.base_exact = self.rows.iter().map(|row| base_exact(baseline.row(&row.name))).collect();
+            return;
+        };
+        let mut changed: Vec<_> = std::mem::take(&mut self.rows)
+            .into_iter()
+            .map(|row| {
+                let base = baseline.row(&row.name);
+                let incl = SampledChange::of(
+                    base.map(|b| b.inclusive_samples),
+                    base_cpu,
+                    Some(row.inclusive_samples),
+                    new_cpu,
+                );
+                let own = SampledChange::of(
+                    base.map(|b| b.self_samples),
+                    base_cpu,
+                    Some(row.self_samples),
+                    new_cpu,
+                );
+                (row, (incl, own), base_exact(base))
+            })
+            .collect();
+        if self.sort == BY_CHANGE {
+            changed.sort_by(|a, b| b.1.0.delta_s().abs().total_cmp(&a.1.0.delta_s().abs()));
+            if self.reversed {
+                changed.reverse();
+            }
+        }
+        for (row, change, exact) in changed {
+            self.rows.push(row);
+            self.changes.push(change);
+            self.base_exact.push(exact);
+        }
+    }
+
     fn sort_rows(&mut self) {
+        if self.sort == BY_CHANGE {
+            return;
+        }
         sort_rows(&mut self.rows, SORTS[self.sort]);
         if self.reversed {
             self.rows.reverse();
         }
     }
 
+    /// The sorts `>` cycles through: [`SORTS`], and the change in diff mode.
+    fn sorts(&self) -> usize {
+        if self.diff { SORTS.len() + 1 } else { SORTS.len() }
+    }
+
     pub fn sort_name(&self) -> &'static str {
+        if self.sort == BY_CHANGE {
+            return "largest change of inclusive time";
+        }
         match SORTS[self.sort] {
             SortKey::Inclusive => "inclusive",
             SortKey::SelfCost => "self",
@@ -80,7 +150,7 @@ impl State {
         }
     }
 
-    fn step(&mut self, action: Action, page: usize) {
+    fn step(&mut self, action: Action, page: usize, profile: &Profile) {
         use Action as A;
         let len = self.rows.len();
         let page = page as isize;
@@ -93,12 +163,13 @@ impl State {
             A::Bottom => self.cursor.selected = len.saturating_sub(1),
             A::SortNext | A::SortPrev | A::ReverseSort => {
                 let selected = self.selected_function();
+                let sorts = self.sorts();
                 match action {
-                    A::SortNext => self.sort = (self.sort + 1) % SORTS.len(),
-                    A::SortPrev => self.sort = (self.sort + SORTS.len() - 1) % SORTS.len(),
+                    A::SortNext => self.sort = (self.sort + 1) % sorts,
+                    A::SortPrev => self.sort = (self.sort + sorts - 1) % sorts,
                     _ => self.reversed = !self.reversed,
                 }
-                self.sort_rows();
+                self.sort_rows_with(profile);
                 if let Some(function) = selected {
                     self.select_function(function);
                 }
@@ -152,7 +223,7 @@ impl View for State {
                 self.selected_function().map_or(Outcome::Nothing, |f| Outcome::Focus(f, ViewKind::Lines))
             }
             other => {
-                self.step(other, ctx.page_rows);
+                self.step(other, ctx.page_rows, ctx.profile);
                 Outcome::Nothing
             }
         }
@@ -163,8 +234,60 @@ impl View for State {
     }
 
     fn draw(&mut self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
-        draw(frame, area, self, ctx.relative);
+        match &ctx.profile.baseline {
+            Some(baseline) => draw_diff(frame, area, self, baseline),
+            None => draw(frame, area, self, ctx.relative),
+        }
     }
+}
+
+/// The base's exact figures of a row: calls and inclusive bytes.
+fn base_exact(base: Option<&FlatRow>) -> (Option<u64>, Option<u64>) {
+    (base.and_then(|b| b.calls.map(|c| c.calls_total)), base.and_then(|b| b.inclusive_heap.map(|h| h.bytes)))
+}
+
+const DIFF_COLUMNS: [Column; 8] = [
+    Column { title: "calls", width: 10, align: Align::Right },
+    Column { title: "Δ calls", width: 8, align: Align::Right },
+    Column { title: "incl cpu", width: 9, align: Align::Right },
+    Column { title: "Δ incl", width: 16, align: Align::Right },
+    Column { title: "self cpu", width: 9, align: Align::Right },
+    Column { title: "Δ self", width: 16, align: Align::Right },
+    Column { title: "Δ bytes", width: 10, align: Align::Right },
+    Column { title: "function", width: 20, align: Align::Left },
+];
+
+/// Diff mode: the new figures beside their change from the base.
+fn draw_diff(frame: &mut Frame, area: Rect, state: &mut State, baseline: &Baseline) {
+    let [caption, area] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let order = if state.reversed { ", reversed" } else { "" };
+    frame.render_widget(
+        Paragraph::new(format!(
+            "flat diff against {}: {} functions, sorted by {}{order} (> < r); ~ within sampling noise",
+            baseline.label(),
+            state.rows.len(),
+            state.sort_name()
+        )),
+        caption,
+    );
+    let format_row = |index: usize| -> Vec<String> {
+        let row = &state.rows[index];
+        let (base_calls, base_bytes) = state.base_exact.get(index).copied().unwrap_or_default();
+        let change = state.changes.get(index);
+        let calls = row.calls.map(|c| c.calls_total);
+        vec![
+            calls.map_or("—".into(), |c| c.to_string()),
+            count_change(base_calls, calls),
+            change.map_or("—".into(), |_| seconds(row.inclusive_cpu_s)),
+            change.map_or("—".into(), |c| c.0.text()),
+            change.map_or("—".into(), |_| seconds(row.self_cpu_s)),
+            change.map_or("—".into(), |c| c.1.text()),
+            bytes_change(base_bytes, row.inclusive_heap.map(|h| h.bytes)),
+            row.name.clone(),
+        ]
+    };
+    let significant = |index: usize| state.changes.get(index).is_some_and(|c| !c.0.noise);
+    table::draw(frame, area, &DIFF_COLUMNS, state.rows.len(), &mut state.cursor, format_row, significant);
 }
 
 fn draw(frame: &mut Frame, area: Rect, state: &mut State, relative: bool) {
@@ -208,4 +331,33 @@ fn draw(frame: &mut Frame, area: Rect, state: &mut State, relative: bool) {
         ]
     };
     table::draw(frame, area, &COLUMNS, rows.len(), &mut state.cursor, format_row, |_| false);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::explorer::views::fixture;
+
+    #[test]
+    fn diff_mode_shows_changes_largest_first() {
+        let profile = fixture::diff_profile();
+        let mut state = State::default();
+        let ctx = fixture::ctx(&profile, None);
+        state.refresh(&ctx);
+        let buffer = fixture::draw(110, 6, |frame, area| state.draw(frame, area, &ctx));
+        let rows: Vec<String> = (0..6).map(|y| fixture::row(&buffer, y)).collect();
+        insta::assert_snapshot!(rows.join("\n"));
+        // Self time: only factorial gains (30 samples, +600 ms per run);
+        // run (1 self sample, worker) and taylor_exp (2) are unchanged.
+        let by_name = |name: &str| state.rows.iter().position(|r| r.name == name).expect("a row");
+        let own = |name: &str| state.changes[by_name(name)].1;
+        assert_eq!(own(fixture::FACT).text(), "+600 ms +750%");
+        assert_eq!(own(fixture::EXP).text(), "0");
+        assert!(own(fixture::EXP).noise);
+        // `>` reaches the ordinary sorts and comes back to the change.
+        for _ in 0..SORTS.len() + 1 {
+            state.update(Action::SortNext, &ctx);
+        }
+        assert_eq!(state.sort_name(), "largest change of inclusive time");
+    }
 }

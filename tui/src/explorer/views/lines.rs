@@ -4,8 +4,13 @@
 //! captured at record time. The hottest line is marked `>`, bold, and
 //! selected when the table is built; rows sort by line, samples, self or
 //! bytes.
+//!
+//! In diff mode the change of each line's sampled time and bytes is shown
+//! beside them: lines pair by number when both sides' function is in one
+//! file, else by their source text when both reports captured it.
 
 use crate::explorer::action::Action;
+use crate::explorer::baseline::{Baseline, bytes_change};
 use crate::explorer::views::{Ctx, Outcome, View};
 use crate::explorer::widgets::table::{self, Align, Column, Cursor};
 use crate::report_view::units::{NONE, human_bytes, percent, seconds};
@@ -16,6 +21,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 use std::cmp::Reverse;
+use std::collections::{HashMap, VecDeque};
 
 /// The orders `>` cycles through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -63,6 +69,123 @@ struct Summary {
     has_source: bool,
 }
 
+/// How diff mode matched the function's lines to the base's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Matching {
+    /// Both sides' function lives in the same file.
+    ByNumber,
+    /// The files differ (a variant in a file of its own); lines with the
+    /// same trimmed source text are paired, each base line once, in line
+    /// order.
+    BySource { base_file: String },
+    /// The files differ and a side has no source text.
+    NotComparable { base_file: String },
+    /// The base has no function of this name.
+    NotInBase,
+}
+
+/// Diff mode: the function's lines against the base's.
+#[derive(Debug, Clone)]
+struct LineDiff {
+    label: String,
+    matching: Matching,
+    /// Per line: the change of its inclusive samples' time and of its
+    /// bytes (absent: `—`).
+    changes: HashMap<u32, (String, String)>,
+}
+
+impl LineDiff {
+    fn new(baseline: &Baseline, table: &LineTable, basis: &Basis) -> Self {
+        let label = baseline.label();
+        let Some(base) = baseline.lines(&table.name) else {
+            return Self { label, matching: Matching::NotInBase, changes: HashMap::new() };
+        };
+        let base_file = base.file.clone().unwrap_or_else(|| "an unknown file".into());
+        let (matching, pairs) = if base.file.is_some() && base.file == table.file {
+            let by_line: HashMap<u32, &LineRow> = base.rows.iter().map(|r| (r.line, r)).collect();
+            (Matching::ByNumber, table.rows.iter().map(|r| (r, by_line.get(&r.line).copied())).collect())
+        } else if has_source(table) && has_source(&base) {
+            (Matching::BySource { base_file }, by_source(&table.rows, &base.rows))
+        } else {
+            return Self { label, matching: Matching::NotComparable { base_file }, changes: HashMap::new() };
+        };
+        let heap_on_both = basis.heap.is_some() && baseline.analysis.basis().heap.is_some();
+        let bytes = |row: Option<&LineRow>| row.and_then(|r| r.heap).map(|h| h.bytes).filter(|&b| b > 0);
+        let changes = pairs
+            .into_iter()
+            .map(|(row, base_row): (&LineRow, Option<&LineRow>)| {
+                let time = basis
+                    .cpu
+                    .as_ref()
+                    .and_then(|cpu| {
+                        let base_samples = base_row.map(|b| b.inclusive_samples);
+                        baseline.sampled_change(base_samples, row.inclusive_samples, cpu)
+                    })
+                    .map_or_else(|| NONE.to_string(), |change| change.text());
+                let bytes = if heap_on_both {
+                    bytes_change(bytes(base_row), bytes(Some(row)))
+                } else {
+                    NONE.to_string()
+                };
+                (row.line, (time, bytes))
+            })
+            .collect();
+        Self { label, matching, changes }
+    }
+
+    /// What the caption says about the changes.
+    fn caption(&self) -> String {
+        let label = &self.label;
+        match &self.matching {
+            Matching::ByNumber => format!("Δ by line number against {label}; ~ within sampling noise"),
+            Matching::BySource { base_file } => format!(
+                "Δ by source text (the base has it in {base_file}; equal trimmed lines paired in order) \
+                 against {label}; ~ within sampling noise"
+            ),
+            Matching::NotComparable { base_file } => format!(
+                "Δ {NONE}: lines are not comparable across files (the base has it in {base_file}) \
+                 without source text in both reports; against {label}"
+            ),
+            Matching::NotInBase => format!("Δ {NONE}: the function is not in the base {label}"),
+        }
+    }
+}
+
+/// Whether any row of `table` carries source text.
+fn has_source(table: &LineTable) -> bool {
+    table.rows.iter().any(|r| r.source.as_ref().is_some_and(|s| !s.trim().is_empty()))
+}
+
+/// Pairs each row of `new` with the first unpaired row of `base` of the
+/// same trimmed source text, both in line order (line 0, the frames
+/// without a line, with line 0); blank lines are left unpaired.
+fn by_source<'a>(new: &'a [LineRow], base: &'a [LineRow]) -> Vec<(&'a LineRow, Option<&'a LineRow>)> {
+    let mut base_order: Vec<&LineRow> = base.iter().collect();
+    base_order.sort_by_key(|r| r.line);
+    let mut unpaired: HashMap<&str, VecDeque<&LineRow>> = HashMap::new();
+    let mut unknown = None;
+    for row in base_order {
+        match (row.line, row.source.as_deref().map(str::trim)) {
+            (0, _) => unknown = Some(row),
+            (_, Some(text)) if !text.is_empty() => unpaired.entry(text).or_default().push_back(row),
+            _ => {}
+        }
+    }
+    let mut new_order: Vec<&LineRow> = new.iter().collect();
+    new_order.sort_by_key(|r| r.line);
+    new_order
+        .into_iter()
+        .map(|row| {
+            let base = match (row.line, row.source.as_deref().map(str::trim)) {
+                (0, _) => unknown,
+                (_, Some(text)) if !text.is_empty() => unpaired.get_mut(text).and_then(VecDeque::pop_front),
+                _ => None,
+            };
+            (row, base)
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct State {
     /// The focused function's table, rows in display order; `None`
@@ -77,6 +200,8 @@ pub struct State {
     table_rows: usize,
     /// The function shown is the hottest one, not a focus the user chose.
     hottest: bool,
+    /// Diff mode: the changes of the function's lines.
+    diff: Option<LineDiff>,
 }
 
 impl State {
@@ -100,6 +225,7 @@ impl State {
                 .as_deref()
                 .is_some_and(|file| profile.report.sources.iter().any(|s| s.path == file)),
         };
+        self.diff = profile.baseline.as_ref().map(|baseline| LineDiff::new(baseline, &table, basis));
         self.table = Some(table);
         self.sort_rows();
         self.select_hottest(self.page(ctx));
@@ -248,6 +374,9 @@ enum Col {
     Percent,
     Calls,
     Bytes,
+    /// Diff mode: the change of the samples' time and of the bytes.
+    TimeChange,
+    BytesChange,
     Source,
 }
 
@@ -261,6 +390,8 @@ impl Col {
             Col::Percent => ("% time", 6, Align::Right),
             Col::Calls => ("calls", 5, Align::Right),
             Col::Bytes => ("bytes", 9, Align::Right),
+            Col::TimeChange => ("Δ cpu/run", 15, Align::Right),
+            Col::BytesChange => ("Δ bytes", 10, Align::Right),
             Col::Source => ("source", 10, Align::Left),
         };
         Column { title, width, align }
@@ -276,6 +407,18 @@ impl Col {
             72.. => &[Line, Samples, SelfSamples, Time, Percent, Bytes, Source],
             56.. => &[Line, Samples, Percent, Bytes, Source],
             _ => &[Line, Samples, Source],
+        }
+    }
+
+    /// Diff mode's columns that fit `width`: the changes replace self
+    /// samples, % and calls first.
+    fn fitting_diff(width: u16) -> &'static [Col] {
+        use Col::*;
+        match width {
+            120.. => &[Line, Samples, SelfSamples, Time, TimeChange, Percent, Bytes, BytesChange, Source],
+            80.. => &[Line, Samples, Time, TimeChange, Bytes, BytesChange, Source],
+            56.. => &[Line, Samples, TimeChange, Source],
+            _ => &[Line, TimeChange, Source],
         }
     }
 }
@@ -321,6 +464,8 @@ fn cell(col: Col, row: &LineRow, hottest: bool, basis: &Basis, summary: &Summary
             || NONE.to_string(),
             |h| if relative { share(h.bytes, summary.all_bytes) } else { human_bytes(h.bytes) },
         ),
+        // Filled in by the caller from the diff.
+        Col::TimeChange | Col::BytesChange => NONE.to_string(),
         Col::Source => match (row.line, &row.source) {
             (0, _) => "(frames whose line is unknown)".to_string(),
             (_, Some(source)) => source.clone(),
@@ -344,6 +489,9 @@ fn captions(state: &State, table: &LineTable) -> [String; 3] {
     if state.hottest {
         title.push_str("  (no focus yet: the function with the most self time)");
     }
+    if let Some(diff) = &state.diff {
+        title.push_str(&format!(" · {}", diff.caption()));
+    }
     let mut figures = match summary.all_samples {
         Some(all) => format!(
             "{} of {all} samples on the stack ({}) · {} cpu/run",
@@ -358,6 +506,7 @@ fn captions(state: &State, table: &LineTable) -> [String; 3] {
         None if summary.all_samples.is_some() => figures.push_str(" · no samples"),
         None => {}
     }
+
     let order = if state.reversed { ", reversed" } else { "" };
     let mut legend = format!("sorted by {}{order} (> < r)", state.sort.name());
     if !table.gaps_filled && table.rows.len() > 1 {
@@ -396,14 +545,21 @@ fn draw(frame: &mut Frame, area: Rect, state: &mut State, ctx: &Ctx) {
         );
         return;
     }
-    let cols = Col::fitting(area.width);
+    let cols = if state.diff.is_some() { Col::fitting_diff(area.width) } else { Col::fitting(area.width) };
     let columns: Vec<Column> = cols.iter().map(|c| c.column()).collect();
     let basis = ctx.profile.analysis.basis();
     let (rows, hottest, summary) = (&table.rows, table.hottest_line, &state.summary);
     let is_hottest = |index: usize| hottest == Some(rows[index].line);
+    let changes = state.diff.as_ref().map(|d| &d.changes);
     let format_row = |index: usize| -> Vec<String> {
+        let row = &rows[index];
+        let change = changes.and_then(|c| c.get(&row.line));
         cols.iter()
-            .map(|&col| cell(col, &rows[index], is_hottest(index), basis, summary, ctx.relative))
+            .map(|&col| match (col, change) {
+                (Col::TimeChange, Some((time, _))) => time.clone(),
+                (Col::BytesChange, Some((_, bytes))) => bytes.clone(),
+                _ => cell(col, row, is_hottest(index), basis, summary, ctx.relative),
+            })
             .collect()
     };
     // A table that fits shows from its first row: the third-of-a-page
@@ -418,6 +574,7 @@ fn draw(frame: &mut Frame, area: Rect, state: &mut State, ctx: &Ctx) {
 mod tests {
     use super::*;
     use crate::explorer::views::fixture::{self, EXP, FACT, RUN};
+    use crate::explorer::views::tree::diff_fixture;
     use ratatui::style::Modifier;
 
     fn state_of(profile: &crate::explorer::profile::Profile, name: &str) -> State {
@@ -679,6 +836,90 @@ mod tests {
             fixture::row(&buffer, 4).starts_with("     20"),
             "a table that fits shows from its first line"
         );
+    }
+
+    /// Diff mode, both sides' taylor_exp in one file: lines pair by
+    /// number (see `tree::diff_fixture::changed_taylor`; 0.02 s a sample
+    /// per run on both sides). Line 11 lost its 2 samples; 12 went 4 → 24
+    /// with factorial, +400 ms, 24/4 - 1 = +500%; 13 allocates 4000 B
+    /// instead of 3000 B; 14 calls the new tail (2 samples) and has no
+    /// row in the base.
+    #[test]
+    fn diff_mode_pairs_lines_of_one_file_by_number() {
+        let profile = diff_fixture::profile();
+        let mut state = state_of(&profile, EXP);
+        let ctx = fixture::ctx(&profile, Some(fixture::function(&profile, EXP)));
+        let buffer = fixture::draw(80, 10, |frame, area| state.draw(frame, area, &ctx));
+        insta::assert_snapshot!(fixture::text(&buffer));
+        let cells = |y| fixture::row(&buffer, y).split_whitespace().collect::<Vec<_>>().join(" ");
+        assert_eq!(cells(3), "line samples cpu/run Δ cpu/run bytes Δ bytes source");
+        assert_eq!(cells(4), "10 0 0 s 0 B pub fn taylor_exp(", "the source cut at 80 columns");
+        assert!(cells(5).starts_with("11 0 0 s gone 0 B let powers"), "{}", cells(5));
+        assert!(cells(6).starts_with("> 12 24 480 ms +400 ms +500% 0 B let sum"), "{}", cells(6));
+        assert!(cells(7).starts_with("13 0 0 s 3.91 KiB +1000 B KEPT"), "{}", cells(7));
+        assert_eq!(cells(8), "14 2 40.0 ms new 0 B sum * powers");
+        for (width, height) in [(1, 1), (10, 0), (30, 4), (60, 8)] {
+            fixture::draw(width, height, |frame, area| state.draw(frame, area, &ctx));
+        }
+        let table = state.table.as_ref().expect("a table");
+        assert!(captions(&state, table)[0].ends_with(
+            "taylor::taylor_exp at /src/taylor.rs:10 · Δ by line number against taylor · series · exp (base.json); \
+             ~ within sampling noise"
+        ));
+    }
+
+    /// The changed taylor with factorial moved to a file of its own, one
+    /// line further down; with `source`, the new file's text is captured.
+    fn moved_factorial(source: bool) -> crate::explorer::profile::Profile {
+        let mut new = diff_fixture::changed_taylor();
+        let fact = new.functions.iter().position(|f| f.name == FACT).expect("factorial");
+        new.functions[fact].file = Some("/src/moved.rs".into());
+        new.functions[fact].line = Some(21);
+        for node in new.nodes.iter_mut().skip(1).filter(|n| n.function as usize == fact && n.line > 0) {
+            node.line += 1;
+        }
+        let mut lines = vec!["// moved one line down".to_string()];
+        lines.extend(new.sources[0].lines.iter().cloned());
+        new.sources.push(proftui_core::report::SourceFile { path: "/src/moved.rs".into(), lines });
+        if !source {
+            new.sources.clear();
+        }
+        diff_fixture::diff(fixture::taylor(), new)
+    }
+
+    /// In another file, lines pair by their text: new 21 (the signature)
+    /// with base 20, 22 with 21 (3 → 23 samples, +400 ms, +667%), 23 (`}`)
+    /// with 22 (1 → 1 sample: no change).
+    #[test]
+    fn diff_mode_pairs_lines_of_another_file_by_source_text() {
+        let profile = moved_factorial(true);
+        let mut state = state_of(&profile, FACT);
+        let ctx = fixture::ctx(&profile, Some(fixture::function(&profile, FACT)));
+        let buffer = fixture::draw(120, 8, |frame, area| state.draw(frame, area, &ctx));
+        let cells = |y| fixture::row(&buffer, y).split_whitespace().collect::<Vec<_>>().join(" ");
+        assert_eq!(cells(3), "line samples self cpu/run Δ cpu/run % time bytes Δ bytes source");
+        assert_eq!(cells(4), "21 0 0 0 s 0.0% 0 B pub fn factorial(n: u64) -> f64 {");
+        assert!(cells(5).starts_with("> 22 23 23 460 ms +400 ms +667% 85.2% 0 B if n == 0"), "{}", cells(5));
+        assert_eq!(cells(6), "23 1 1 20.0 ms 0 3.7% 0 B }");
+        let table = state.table.as_ref().expect("a table");
+        assert!(captions(&state, table)[0].contains(
+            "Δ by source text (the base has it in /src/taylor.rs; equal trimmed lines paired in order)"
+        ));
+    }
+
+    #[test]
+    fn diff_mode_says_lines_of_another_file_without_source_are_not_comparable() {
+        let profile = moved_factorial(false);
+        let mut state = state_of(&profile, FACT);
+        let ctx = fixture::ctx(&profile, Some(fixture::function(&profile, FACT)));
+        let buffer = fixture::draw(120, 8, |frame, area| state.draw(frame, area, &ctx));
+        let cells = |y| fixture::row(&buffer, y).split_whitespace().collect::<Vec<_>>().join(" ");
+        assert_eq!(cells(5), "> 22 23 23 460 ms — 85.2% 0 B —");
+        let table = state.table.as_ref().expect("a table");
+        assert!(captions(&state, table)[0].contains(
+            "Δ —: lines are not comparable across files (the base has it in /src/taylor.rs) without source \
+             text in both reports"
+        ));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! [`View::update`] (returning an [`Outcome`] instead of reaching into the
 //! app) and a `draw` function.
 
+pub mod compare;
 pub mod edges;
 #[cfg(test)]
 pub mod fixture;
@@ -140,10 +141,17 @@ fn status_line(app: &App) -> Paragraph<'static> {
     if !report.run.variant.is_empty() {
         parts.push(report.run.variant.clone());
     }
-    if let Some(cpu) = &report.cpu {
+    if let (Some(cpu), Some(import)) = (&report.cpu, &report.import) {
+        parts.push(format!(
+            "{} {} imported from {}, untimed",
+            cpu.total_weight(),
+            import.event,
+            import.format
+        ));
+    } else if let Some(cpu) = &report.cpu {
         parts.push(format!(
             "{} samples at {:.0} Hz over {} runs",
-            cpu.samples.len(),
+            cpu.total_weight(),
             cpu.achieved_hz,
             cpu.repeats
         ));

@@ -9,19 +9,23 @@
 //! contexts; the bottom-up tree is even built only as far as it is
 //! expanded, on first use. The top-down tree is the profile's, built once
 //! when the report opens and shared with the flame graph and the map.
+//!
+//! In diff mode a column shows the change of each row's sampled inclusive
+//! time from the base's node on the same call path ([`BasePaths`]).
 
 use crate::explorer::action::Action;
 use crate::explorer::app::ViewKind;
+use crate::explorer::baseline::{Baseline, SampledChange};
 use crate::explorer::views::edges::{Columns, digits, elide, fit, name_width};
 use crate::explorer::views::{Ctx, Outcome, View};
 use crate::explorer::widgets::table::{self, Align, Column, Cursor};
 use crate::report_view::units::{NONE, human_bytes, percent, seconds};
 use proftui_core::analysis::{Basis, HeapFigures, Tree, TreeNode, Weight};
-use proftui_core::report::{Function, FunctionId};
+use proftui_core::report::{Function, FunctionId, Report};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::Paragraph;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// Figures are dropped before the function column gets narrower than this.
@@ -112,6 +116,83 @@ impl Shown {
     }
 }
 
+/// Diff mode: the node of the base's tree on the same call path as a node
+/// of the new tree (the same comparable function names from the root,
+/// top-down, or from the self-cost holder, bottom-up). The base tree is
+/// walked down those names only for the nodes asked about, and what was
+/// found is remembered, so a lookup costs the path's unmatched part once.
+pub(super) struct BasePaths {
+    baseline: Arc<Baseline>,
+    /// The base's tree of the same kind; a bottom-up one grows as it is
+    /// walked.
+    tree: Tree,
+    base_names: Vec<String>,
+    new_names: Vec<String>,
+    /// New node → its base node (`None`: the base has no such path).
+    matched: HashMap<u32, Option<u32>>,
+}
+
+impl BasePaths {
+    /// The base's top-down tree, or its bottom-up tree by self samples,
+    /// for nodes of a tree of `new`.
+    pub(super) fn new(baseline: &Arc<Baseline>, new: &Report, inverted: bool) -> Self {
+        let tree =
+            if inverted { baseline.analysis.inverted(Weight::Samples) } else { baseline.analysis.tree() };
+        Self {
+            baseline: Arc::clone(baseline),
+            tree,
+            base_names: baseline.comparable_base_names(),
+            new_names: new.functions.iter().map(|f| baseline.comparable_new(&f.name)).collect(),
+            matched: HashMap::new(),
+        }
+    }
+
+    /// The base node on the same path as `node` of the new tree `new`.
+    pub(super) fn base_of(&mut self, new: &Tree, node: u32) -> Option<u32> {
+        // Up to the root or the nearest node already matched, then down
+        // the base tree along the same names.
+        let mut path = Vec::new();
+        let mut at = node;
+        let mut base = loop {
+            if at == Tree::ROOT {
+                break Some(Tree::ROOT);
+            }
+            if let Some(&known) = self.matched.get(&at) {
+                break known;
+            }
+            path.push(at);
+            at = new.node(at).parent;
+        };
+        for &id in path.iter().rev() {
+            base = base.and_then(|parent| {
+                let name = new.node(id).function.map(|f| self.new_names[f as usize].as_str());
+                let children = self.tree.children(parent).to_vec();
+                children.into_iter().find(|&child| {
+                    self.tree.node(child).function.map(|f| self.base_names[f as usize].as_str()) == name
+                })
+            });
+            self.matched.insert(id, base);
+        }
+        base
+    }
+
+    /// The change of `node`'s inclusive samples from the same path in the
+    /// base; `None` when either side has no cpu pass.
+    pub(super) fn change(&mut self, new: &Tree, node: u32, new_basis: &Basis) -> Option<SampledChange> {
+        let new_cpu = new_basis.cpu.as_ref()?;
+        let base = self.base_of(new, node).map(|b| self.tree.node(b).inclusive_samples);
+        self.baseline.sampled_change(base, new.node(node).inclusive_samples, new_cpu)
+    }
+}
+
+/// Diff mode's part of a built tree.
+struct TreeDiff {
+    label: String,
+    /// `None` when the change cannot be shown: one side lacks cpu samples
+    /// (a bottom-up tree weighed by anything else has no sampled figure).
+    paths: Option<BasePaths>,
+}
+
 /// A built tree and its visible rows.
 struct Built {
     tree: Shown,
@@ -123,6 +204,7 @@ struct Built {
     /// The largest call and sample counts of any node (column widths).
     most_calls: u64,
     most_samples: u64,
+    diff: Option<TreeDiff>,
 }
 
 #[derive(Default)]
@@ -160,7 +242,17 @@ impl Built {
         let most_calls = nodes.iter().filter_map(|n| n.calls).max().unwrap_or(0);
         let most_samples = tree.node(Tree::ROOT).inclusive_samples;
         let root = Row { id: Tree::ROOT, open: false, leaf: tree.children(Tree::ROOT).is_empty() };
-        let mut built = Self { tree, weight, basis, rows: vec![root], hottest, most_calls, most_samples };
+        let diff = ctx.profile.baseline.as_ref().map(|baseline| {
+            let sampled = basis.cpu.is_some()
+                && baseline.cpu().is_some()
+                && weight.is_none_or(|w| w == Weight::Samples);
+            TreeDiff {
+                label: baseline.label(),
+                paths: sampled.then(|| BasePaths::new(baseline, &ctx.profile.report, inverted)),
+            }
+        });
+        let mut built =
+            Self { tree, weight, basis, rows: vec![root], hottest, most_calls, most_samples, diff };
         built.expand(0);
         built
     }
@@ -394,8 +486,13 @@ enum Figure {
     SelfTime,
     Bytes,
     SelfBytes,
+    /// Diff mode: the change of the inclusive samples' time.
+    Change,
     Function,
 }
+
+/// Characters of a change's text (`~+20.0 ms +100%`).
+const CHANGE_WIDTH: u16 = 15;
 
 fn columns(built: &Built, relative: bool, width: u16) -> Columns<Figure> {
     use Figure as F;
@@ -441,6 +538,14 @@ fn columns(built: &Built, relative: bool, width: u16) -> Columns<Figure> {
             all.push((F::SelfBytes, right("ends", 9), 2));
         }
     }
+    if built.diff.as_ref().is_some_and(|d| d.paths.is_some()) {
+        // The change is kept longest after the first figure it belongs to.
+        for (_, _, rank) in &mut all {
+            *rank += 1;
+        }
+        let title = if built.weight.is_some() { "Δ t" } else { "Δ incl t" };
+        all.insert(all.len().min(1), (F::Change, right(title, CHANGE_WIDTH), 1));
+    }
     all.push((F::Function, Column { title: "function", width: NAME_WIDTH, align: Align::Left }, 0));
     fit(all, width, NAME_WIDTH)
 }
@@ -470,7 +575,7 @@ fn cell(figure: Figure, node: &TreeNode, root: &TreeNode, relative: bool) -> Str
         F::SelfTime => time(node.self_s),
         F::Bytes => bytes(node.inclusive_heap),
         F::SelfBytes => bytes(node.self_heap),
-        F::Function => String::new(),
+        F::Change | F::Function => String::new(),
     }
 }
 
@@ -502,6 +607,20 @@ fn label(row: Row, node: &TreeNode, name: &str, width: usize) -> String {
 
 /// What the tree shows and what its figures rest on.
 fn caption(built: &Built) -> String {
+    let text = plain_caption(built);
+    match &built.diff {
+        None => text,
+        Some(TreeDiff { label, paths: Some(_) }) => {
+            format!("Δ: change of the same call path against {label}; ~ within sampling noise · {text}")
+        }
+        Some(TreeDiff { label, paths: None }) => {
+            format!("no Δ against {label}: it needs cpu samples in both reports · {text}")
+        }
+    }
+}
+
+/// The caption outside diff mode.
+fn plain_caption(built: &Built) -> String {
     let calls = match &built.basis.calls {
         Some(c) if c.per_run => " · calls, t: per run".to_string(),
         Some(c) => format!(" · calls, t: totals of {} runs", c.repeats),
@@ -535,6 +654,22 @@ fn draw(frame: &mut Frame, area: Rect, built: &mut Built, cursor: &mut Cursor, c
     let widths: Vec<Column> = chosen.iter().map(|(_, c, _)| *c).collect();
     let name_width = name_width(&chosen, body.width);
     let functions = &ctx.profile.report.functions;
+    // Diff mode: the changes of the rows on screen, looked up before the
+    // table borrows the tree.
+    cursor.scroll_into_view(body.height.saturating_sub(1) as usize);
+    let shown = cursor.offset..(cursor.offset + body.height as usize).min(built.rows.len());
+    let changes: HashMap<usize, String> = match &mut built.diff {
+        Some(TreeDiff { paths: Some(paths), .. }) if figures.contains(&Figure::Change) => {
+            let tree = built.tree.tree();
+            shown
+                .map(|index| {
+                    let change = paths.change(tree, built.rows[index].id, &built.basis);
+                    (index, change.map_or_else(|| NONE.to_string(), |c| c.text()))
+                })
+                .collect()
+        }
+        _ => HashMap::new(),
+    };
     let built = &*built;
     let root = built.tree.node(Tree::ROOT);
     let format_row = |index: usize| -> Vec<String> {
@@ -545,6 +680,7 @@ fn draw(frame: &mut Frame, area: Rect, built: &mut Built, cursor: &mut Cursor, c
             .iter()
             .map(|&figure| match figure {
                 Figure::Function => label(row, node, name, name_width),
+                Figure::Change => changes.get(&index).cloned().unwrap_or_default(),
                 _ => cell(figure, node, root, ctx.relative),
             })
             .collect()
@@ -555,6 +691,7 @@ fn draw(frame: &mut Frame, area: Rect, built: &mut Built, cursor: &mut Cursor, c
 
 #[cfg(test)]
 mod tests {
+    use super::diff_fixture;
     use super::*;
     use crate::explorer::profile::Profile;
     use crate::explorer::views::fixture::{self, EXP, FACT, RUN};
@@ -783,6 +920,78 @@ mod tests {
         assert_snapshot!(fixture::text(&buffer));
     }
 
+    /// Diff mode at 0.02 s a sample per run on both sides (see
+    /// [`diff_fixture::changed_taylor`]): run 7 → 27 samples is +20 × 0.02
+    /// = +400 ms, 27/7 - 1 = +286%; taylor_exp 6 → 26, +333%; factorial 4
+    /// → 24, +500%, and 3 → 23 below it, +667%. All beyond noise: 20
+    /// samples against 2 × √(7 + 27) = 11.7 at the most. tail is new;
+    /// grow and the probes' taylor_exp have no samples on either side.
+    #[test]
+    fn diff_mode_shows_the_change_of_each_call_path() {
+        let profile = diff_fixture::profile();
+        let mut state = view(&profile, false);
+        act(&mut state, &profile, &[Action::ExpandHottest]);
+        let buffer = screen(&mut state, &profile, 100, 11);
+        assert_snapshot!(fixture::text(&buffer));
+        assert_eq!(cells(&buffer, 1), "incl smp Δ incl t incl % self smp calls incl t bytes function");
+        assert_eq!(cells(&buffer, 2), "27 +400 ms +286% 100.0% 0 — — 4.39 KiB ▾ (all)");
+        assert_eq!(cells(&buffer, 3), "27 +400 ms +286% 100.0% 1 — — 4.39 KiB ▾ taylor::run");
+        assert_eq!(cells(&buffer, 4), "26 +400 ms +333% 96.3% 0 — — 3.91 KiB ▾ taylor::taylor_exp");
+        assert_eq!(cells(&buffer, 5), "24 +400 ms +500% 88.9% 1 — — 0 B ▾ taylor::factorial");
+        assert_eq!(cells(&buffer, 6), "23 +400 ms +667% 85.2% 0 — — 0 B ▾ taylor::factorial");
+        assert_eq!(cells(&buffer, 7), "23 +400 ms +667% 85.2% 23 — — 0 B taylor::factorial");
+        assert_eq!(cells(&buffer, 8), "2 new 7.4% 2 — — 0 B taylor::tail");
+        assert_eq!(cells(&buffer, 9), "0 0.0% 0 — — 3.91 KiB …:raw_vec::RawVec<T>::grow");
+        assert_eq!(cells(&buffer, 10), "0 0.0% 0 2 8.00 µs 0 B ▸ taylor::taylor_exp");
+        let (_, built) = state.built.as_ref().expect("built");
+        assert!(caption(built).starts_with(
+            "Δ: change of the same call path against taylor · series · exp (base.json); ~ within sampling \
+             noise · top-down, 13 contexts"
+        ));
+        // At 80 columns the change stays; bytes and call time make room.
+        let buffer = screen(&mut state, &profile, 80, 11);
+        assert_eq!(cells(&buffer, 1), "incl smp Δ incl t incl % self smp calls function");
+        assert_eq!(cells(&buffer, 5), "24 +400 ms +500% 88.9% 1 — ▾ taylor::factorial");
+        for (width, height) in [(1, 1), (0, 0), (20, 4), (50, 2)] {
+            screen(&mut state, &profile, width, height);
+        }
+    }
+
+    /// Bottom-up, a path is a chain of callers from the holder of self
+    /// samples: factorial holds 4 → 24; its chain through two more
+    /// factorial frames, taylor_exp and run 3 → 23 each; factorial@22's
+    /// caller taylor_exp 1 → 1, no change (`0`); run's own sample 1 → 1.
+    #[test]
+    fn diff_mode_bottom_up_compares_chains_of_callers() {
+        let profile = diff_fixture::profile();
+        let mut state = view(&profile, true);
+        act(&mut state, &profile, &[Action::ExpandHottest]);
+        let buffer = screen(&mut state, &profile, 100, 13);
+        assert_snapshot!(fixture::text(&buffer));
+        assert_eq!(cells(&buffer, 1), "smp Δ t % ends smp function");
+        assert_eq!(cells(&buffer, 2), "27 +400 ms +286% 100.0% 0 ▾ (all)");
+        assert_eq!(cells(&buffer, 3), "24 +400 ms +500% 88.9% 0 ▾ taylor::factorial");
+        assert_eq!(cells(&buffer, 4), "23 +400 ms +667% 85.2% 0 ▾ taylor::factorial");
+        assert_eq!(cells(&buffer, 7), "23 +400 ms +667% 85.2% 23 taylor::run");
+        assert_eq!(cells(&buffer, 8), "1 0 3.7% 0 ▸ taylor::taylor_exp");
+        assert_eq!(cells(&buffer, 9), "2 new 7.4% 0 ▸ taylor::tail");
+        assert_eq!(cells(&buffer, 10), "1 0 3.7% 1 taylor::run");
+    }
+
+    #[test]
+    fn diff_mode_without_cpu_samples_says_why_there_is_no_change() {
+        let mut new = diff_fixture::changed_taylor();
+        new.cpu = None;
+        let profile = diff_fixture::diff(fixture::taylor(), new);
+        let mut state = view(&profile, false);
+        let buffer = screen(&mut state, &profile, 100, 5);
+        assert!(!fixture::row(&buffer, 1).contains('Δ'), "no change column");
+        let (_, built) = state.built.as_ref().expect("built");
+        assert!(caption(built).starts_with(
+            "no Δ against taylor · series · exp (base.json): it needs cpu samples in both reports · top-down"
+        ));
+    }
+
     /// About 200k contexts: expanding stays proportional to what is shown,
     /// and a 50k-deep path is one splice.
     #[test]
@@ -821,5 +1030,80 @@ mod tests {
         assert_eq!(rows.len(), 1 + CHAIN + 1 + 1 + 1 + (WIDTH - 1));
         assert_eq!(rows[inverted.cursor.selected], format!("{} wide::main", CHAIN + 2));
         screen(&mut inverted, &profile, 80, 24);
+    }
+}
+
+/// The two sides of the view tests of diff mode: the taylor fixture as the
+/// base, and a changed copy as the new report.
+#[cfg(test)]
+pub(super) mod diff_fixture {
+    use crate::explorer::profile::Profile;
+    use crate::explorer::views::fixture::{self, EXP, FACT, FILE, RUN};
+    use proftui_core::report::{Function, FunctionId, Node, NodeId, Report, Sample};
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    pub const TAIL: &str = "taylor::tail";
+
+    fn id(report: &Report, name: &str) -> FunctionId {
+        report.functions.iter().position(|f| f.name == name).expect("a fixture function") as FunctionId
+    }
+
+    /// The cpu pass's node of `function` at `line` under `parent`.
+    fn node(report: &Report, parent: NodeId, function: FunctionId, line: u32) -> NodeId {
+        let found = report
+            .nodes
+            .iter()
+            .enumerate()
+            .skip(1)
+            .find(|(_, n)| n.parent == parent && n.function == function && n.line == line);
+        found.expect("a fixture node").0 as NodeId
+    }
+
+    /// The taylor fixture changed: the deepest factorial frame
+    /// (run@4 → taylor_exp@12 → factorial@21 ×3) holds 20 more samples;
+    /// taylor_exp's 2 samples at line 11 are gone; a new `taylor::tail`,
+    /// called from taylor_exp@14, holds 2; the worker's probed call of
+    /// factorial is 3 calls instead of 1; the allocation under
+    /// taylor_exp@13 is 4000 B instead of 3000 B. 27 samples (7 + 20 - 2 +
+    /// 2) at the base's 0.04 s a sample over 2 runs: 0.02 s a sample per
+    /// run on both sides.
+    pub fn changed_taylor() -> Report {
+        let mut report = fixture::taylor();
+        let (run, exp, fact) = (id(&report, RUN), id(&report, EXP), id(&report, FACT));
+        let run4 = node(&report, 0, run, 4);
+        let exp11 = node(&report, run4, exp, 11);
+        let exp12 = node(&report, run4, exp, 12);
+        let deepest = node(&report, node(&report, node(&report, exp12, fact, 21), fact, 21), fact, 21);
+        report.functions.push(Function { name: TAIL.into(), file: Some(FILE.into()), line: Some(16) });
+        let tail = (report.functions.len() - 1) as FunctionId;
+        report.nodes.push(Node { parent: run4, function: exp, line: 14 });
+        report.nodes.push(Node { parent: (report.nodes.len() - 1) as NodeId, function: tail, line: 17 });
+        let tail_node = (report.nodes.len() - 1) as NodeId;
+        let cpu = report.cpu.as_mut().expect("the fixture has a cpu pass");
+        let main = cpu.samples.iter().find(|s| s.node == deepest).expect("sampled").thread;
+        cpu.samples.retain(|s| s.node != exp11);
+        cpu.samples.push(Sample { node: deepest, thread: main, time_ns: 0, weight: 20 });
+        for time_ns in [0, 1000] {
+            cpu.samples.push(Sample { node: tail_node, thread: main, time_ns, weight: 1 });
+        }
+        cpu.cpu_s = 27.0 * 0.04;
+        let calls = report.calls.as_mut().expect("the fixture has a calls pass");
+        let worker = calls.stats.iter_mut().find(|s| s.calls == 1).expect("the worker's one call");
+        worker.calls = 3;
+        let heap = report.heap.as_mut().expect("the fixture has a heap pass");
+        heap.sites[0].total_bytes = 4000;
+        heap.total_bytes = 4500;
+        report
+    }
+
+    /// `new` explored against `base`.
+    pub fn diff(base: Report, new: Report) -> Profile {
+        Profile::diff(Arc::new(base), PathBuf::from("base.json"), Arc::new(new), PathBuf::from("new.json"))
+    }
+
+    /// The changed taylor against the taylor fixture.
+    pub fn profile() -> Profile {
+        diff(fixture::taylor(), changed_taylor())
     }
 }

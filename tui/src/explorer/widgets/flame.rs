@@ -6,6 +6,7 @@
 //! Nothing here walks a tree recursively: weights are one sweep over a
 //! preorder, and an icicle row is computed from the row above it.
 
+use crate::explorer::baseline::SampledChange;
 use crate::report_view::units::{human_bytes, seconds};
 use proftui_core::analysis::{Basis, Tree, TreeNode, Weight};
 use ratatui::buffer::Buffer;
@@ -270,6 +271,40 @@ pub fn frame_style(name: &str, colour: bool, selected: bool) -> Style {
     style
 }
 
+/// Diff mode's colours, lightest first: a frame is deeper red (slower) or
+/// blue (faster) the larger its relative change: under 10%, 25%, 50%,
+/// 100%, and more.
+const SLOWER: [u8; 5] = [224, 217, 210, 203, 196];
+const FASTER: [u8; 5] = [189, 153, 117, 75, 33];
+/// Noise, or a path the base does not have.
+const NEUTRAL: u8 = 250;
+
+/// The colour of a frame whose path changed by `change` (`None`: no
+/// figure to compare): red when slower, blue when faster, by how much
+/// relative to the base; grey within sampling noise, for a path only one
+/// side has, or without a change.
+pub fn change_colour(change: Option<&SampledChange>) -> Color {
+    let Some(change) = change.filter(|c| !c.noise) else { return Color::Indexed(NEUTRAL) };
+    let (Some(base), Some(new)) = (change.base_s, change.new_s) else { return Color::Indexed(NEUTRAL) };
+    if base <= 0.0 || new == base {
+        return Color::Indexed(NEUTRAL);
+    }
+    let relative = (new / base - 1.0).abs();
+    let step = [0.10, 0.25, 0.50, 1.0].iter().take_while(|&&limit| relative >= limit).count();
+    Color::Indexed(if new > base { SLOWER[step] } else { FASTER[step] })
+}
+
+/// How a frame is drawn in diff mode: [`change_colour`] in colour, plain
+/// without; reversed when selected.
+pub fn change_style(change: Option<&SampledChange>, colour: bool, selected: bool) -> Style {
+    let mut style =
+        if colour { Style::default().fg(Color::Black).bg(change_colour(change)) } else { Style::default() };
+    if selected {
+        style = style.add_modifier(Modifier::REVERSED | Modifier::BOLD);
+    }
+    style
+}
+
 /// Draws one icicle row into line `y` of `area` (`area.x` is the row's
 /// cell 0): each bar is its label and a `▕` closing it; hidden frames are
 /// a dim `…`. `name(node)` names a frame; `style(node)` styles it.
@@ -384,6 +419,23 @@ mod tests {
             one.rows().iter().map(|r| (r.bars.len(), r.hidden_frames())).collect();
         assert_eq!(rows, vec![(1, 0), (1, 0), (0, 1)]);
         assert_eq!(one.rows()[2].hidden, vec![Hidden { x0: 0, x1: 1, frames: 1 }]);
+    }
+
+    #[test]
+    fn changes_colour_red_when_slower_and_blue_when_faster_by_how_much() {
+        let change = |base_s, new_s, noise| SampledChange { base_s, new_s, noise };
+        // +5%: the lightest red; +300%: the deepest.
+        assert_eq!(change_colour(Some(&change(Some(1.0), Some(1.05), false))), Color::Indexed(224));
+        assert_eq!(change_colour(Some(&change(Some(1.0), Some(4.0), false))), Color::Indexed(196));
+        // -50% is in the fourth step (50% to 100%) of blue.
+        assert_eq!(change_colour(Some(&change(Some(1.0), Some(0.5), false))), Color::Indexed(75));
+        assert_eq!(change_colour(Some(&change(Some(1.0), Some(0.8), false))), Color::Indexed(153));
+        // Noise, a new path and no figure are grey.
+        assert_eq!(change_colour(Some(&change(Some(1.0), Some(4.0), true))), Color::Indexed(250));
+        assert_eq!(change_colour(Some(&change(None, Some(4.0), false))), Color::Indexed(250));
+        assert_eq!(change_colour(None), Color::Indexed(250));
+        let plain = change_style(Some(&change(Some(1.0), Some(4.0), false)), false, false);
+        assert_eq!((plain.fg, plain.bg), (None, None), "no colour without colour");
     }
 
     #[test]

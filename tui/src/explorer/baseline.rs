@@ -1,0 +1,296 @@
+//! Diff mode: the base report a profile is compared against, and how the
+//! views show a change.
+//!
+//! The explorer shows the NEW report's figures; every view looks up the
+//! same function (by name), edge, tree path or line in the base and shows
+//! the change beside them. Two variants of one workload name their
+//! functions after their module (`simul::naive::evolve` against
+//! `simul::tuned::evolve`), so names are compared with the variant's path
+//! segment left out (see [`comparable_name`]).
+//!
+//! Sampled times carry sampling noise: a change is marked `~` (noise) when
+//! it lies within twice the combined standard error of the two counts
+//! (Poisson: a figure resting on `k` samples has a relative error of
+//! `1/√k`). Calls and bytes are exact counts and never noise.
+
+use proftui_core::analysis::{Analysis, CpuBasis, Direction, Filter, FlatRow, LineTable, Reach};
+use proftui_core::report::{FunctionId, Report};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// How many combined standard errors a sampled change must exceed to be
+/// shown as a change rather than noise.
+pub const NOISE_SIGMAS: f64 = 2.0;
+
+/// The base side of a diff.
+pub struct Baseline {
+    pub report: Arc<Report>,
+    pub path: PathBuf,
+    pub analysis: Analysis<'static>,
+    pub flat: Vec<FlatRow>,
+    /// Comparable name → index into `flat`.
+    by_name: HashMap<String, usize>,
+    /// The new report's variant, for comparable names of its functions.
+    new_variant: String,
+}
+
+impl Baseline {
+    /// Indexes `report` (all threads) as the base of `new`.
+    pub fn new(report: Arc<Report>, path: PathBuf, new: &Report) -> Self {
+        let analysis = Analysis::shared(Arc::clone(&report), &Filter::default());
+        let flat = analysis.flat();
+        let variant = report.run.variant.clone();
+        let by_name =
+            flat.iter().enumerate().map(|(i, row)| (comparable_name(&row.name, &variant), i)).collect();
+        Self { report, path, analysis, flat, by_name, new_variant: new.run.variant.clone() }
+    }
+
+    /// The base's row of the function the new report calls `name`.
+    pub fn row(&self, name: &str) -> Option<&FlatRow> {
+        self.by_name.get(&comparable_name(name, &self.new_variant)).map(|&i| &self.flat[i])
+    }
+
+    /// The base's id of the function the new report calls `name`.
+    pub fn function(&self, name: &str) -> Option<FunctionId> {
+        self.row(name).map(|r| r.function)
+    }
+
+    /// The base's cpu basis (`None` without a cpu pass).
+    pub fn cpu(&self) -> Option<&CpuBasis> {
+        self.analysis.basis().cpu.as_ref()
+    }
+
+    /// `base-file → new` for captions.
+    pub fn label(&self) -> String {
+        let run = &self.report.run;
+        let mut label = format!("{} · {}", run.plugin, run.workload);
+        if !run.variant.is_empty() {
+            label = format!("{label} · {}", run.variant);
+        }
+        format!("{label} ({})", self.path.display())
+    }
+
+    /// The comparable name (see [`comparable_name`]) of a function the new
+    /// report calls `name`.
+    pub fn comparable_new(&self, name: &str) -> String {
+        comparable_name(name, &self.new_variant)
+    }
+
+    /// The comparable name of every base function, by its id.
+    pub fn comparable_base_names(&self) -> Vec<String> {
+        self.report.functions.iter().map(|f| comparable_name(&f.name, &self.report.run.variant)).collect()
+    }
+
+    /// The base's edges of the function the new report calls `name`, by
+    /// the comparable name of their other end (`(root)` for the root):
+    /// calls and samples along each. Empty when the base lacks the
+    /// function.
+    pub fn edges(&self, name: &str, direction: Direction, reach: Reach) -> HashMap<String, BaseEdge> {
+        let Some(function) = self.function(name) else { return HashMap::new() };
+        let variant = &self.report.run.variant;
+        let mut edges: HashMap<String, BaseEdge> = HashMap::new();
+        for row in self.analysis.edges(function, direction, reach) {
+            let key = match row.function {
+                Some(_) => comparable_name(&row.name, variant),
+                None => row.name,
+            };
+            // Two base functions with one comparable name: their edges add up.
+            let edge = edges.entry(key).or_insert(BaseEdge { calls: None, samples: 0 });
+            if let Some(calls) = row.calls {
+                *edge.calls.get_or_insert(0) += calls;
+            }
+            edge.samples += row.samples;
+        }
+        edges
+    }
+
+    /// The change of a sampled figure resting on `base` samples here and
+    /// `new` there (the new report's `new_cpu`); a side with no samples
+    /// counts as absent, so a path or edge that only the calls or heap
+    /// pass saw shows no change. `None` when the base has no cpu pass.
+    pub fn sampled_change(&self, base: Option<u64>, new: u64, new_cpu: &CpuBasis) -> Option<SampledChange> {
+        let base_cpu = self.cpu()?;
+        Some(SampledChange::of(base.filter(|&s| s > 0), base_cpu, Some(new).filter(|&s| s > 0), new_cpu))
+    }
+
+    /// The base's line table of the function the new report calls `name`;
+    /// `None` when the base lacks it.
+    pub fn lines(&self, name: &str) -> Option<LineTable> {
+        self.function(name).map(|function| self.analysis.lines(function))
+    }
+}
+
+/// A base edge's figures (see [`Baseline::edges`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BaseEdge {
+    /// Calls along the edge; `None` when the base's calls pass has no count.
+    pub calls: Option<u64>,
+    /// Samples along the edge.
+    pub samples: u64,
+}
+
+/// `name` with the path segment equal to `variant` replaced by `*`:
+/// `simul::naive::evolve` in variant `naive` is `simul::*::evolve`. Names
+/// of a report without a variant are kept.
+pub fn comparable_name(name: &str, variant: &str) -> String {
+    if variant.is_empty() {
+        return name.to_string();
+    }
+    name.split("::")
+        .map(|segment| if segment == variant { "*" } else { segment })
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
+/// The change of a sampled time between base and new.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SampledChange {
+    /// Per-run seconds on each side; `None` when that side has no such
+    /// function, edge or line.
+    pub base_s: Option<f64>,
+    pub new_s: Option<f64>,
+    /// True when the change lies within [`NOISE_SIGMAS`] combined
+    /// standard errors of the sample counts.
+    pub noise: bool,
+}
+
+impl SampledChange {
+    /// `base` and `new` samples of a figure, each with its side's basis.
+    pub fn of(base: Option<u64>, base_cpu: &CpuBasis, new: Option<u64>, new_cpu: &CpuBasis) -> Self {
+        let seconds = |samples: u64, cpu: &CpuBasis| cpu.seconds(samples);
+        // The standard error of a count k is √k; an absent or zero count
+        // still carries the error of one sample.
+        let error = |samples: u64, cpu: &CpuBasis| cpu.seconds(1) * (samples.max(1) as f64).sqrt();
+        let (b, n) = (base.unwrap_or(0), new.unwrap_or(0));
+        let delta = seconds(n, new_cpu) - seconds(b, base_cpu);
+        let combined = error(b, base_cpu).hypot(error(n, new_cpu));
+        Self {
+            base_s: base.map(|s| seconds(s, base_cpu)),
+            new_s: new.map(|s| seconds(s, new_cpu)),
+            noise: delta.abs() <= NOISE_SIGMAS * combined,
+        }
+    }
+
+    /// The change in seconds (absent sides count as zero).
+    pub fn delta_s(&self) -> f64 {
+        self.new_s.unwrap_or(0.0) - self.base_s.unwrap_or(0.0)
+    }
+
+    /// `+1.20 ms +23%`, `~-3 µs`, `0`, `new`, `gone`.
+    pub fn text(&self) -> String {
+        match (self.base_s, self.new_s) {
+            (None, None) => String::new(),
+            (None, Some(_)) => "new".into(),
+            (Some(_), None) => "gone".into(),
+            (Some(base), Some(new)) if base == new => "0".into(),
+            (Some(base), Some(new)) => {
+                let mark = if self.noise { "~" } else { "" };
+                let ratio =
+                    if base > 0.0 { format!(" {:+.0}%", (new / base - 1.0) * 100.0) } else { String::new() };
+                format!("{mark}{}{ratio}", signed_seconds(new - base))
+            }
+        }
+    }
+}
+
+/// `+1.20 ms`, `-350 ns`, `0 s`.
+pub fn signed_seconds(delta: f64) -> String {
+    let magnitude = crate::report_view::units::seconds(delta.abs());
+    if delta > 0.0 {
+        format!("+{magnitude}")
+    } else if delta < 0.0 {
+        format!("-{magnitude}")
+    } else {
+        magnitude
+    }
+}
+
+/// `+12`, `-3`, `0`: the change of an exact count; `new`/`gone` when one
+/// side lacks it.
+pub fn count_change(base: Option<u64>, new: Option<u64>) -> String {
+    match (base, new) {
+        (None, None) => String::new(),
+        (None, Some(_)) => "new".into(),
+        (Some(_), None) => "gone".into(),
+        (Some(b), Some(n)) => match n.cmp(&b) {
+            std::cmp::Ordering::Equal => "0".into(),
+            std::cmp::Ordering::Greater => format!("+{}", n - b),
+            std::cmp::Ordering::Less => format!("-{}", b - n),
+        },
+    }
+}
+
+/// `+1.5 KiB`, `-800 B`: the change of a byte count.
+pub fn bytes_change(base: Option<u64>, new: Option<u64>) -> String {
+    use crate::report_view::units::human_bytes;
+    match (base, new) {
+        (None, None) => String::new(),
+        (None, Some(_)) => "new".into(),
+        (Some(_), None) => "gone".into(),
+        (Some(b), Some(n)) if n == b => "0".into(),
+        (Some(b), Some(n)) if n > b => format!("+{}", human_bytes(n - b)),
+        (Some(b), Some(n)) => format!("-{}", human_bytes(b - n)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cpu(samples: u64, seconds_per_sample: f64, repeats: u32) -> CpuBasis {
+        CpuBasis {
+            samples,
+            all_samples: samples,
+            requested_hz: 997.0,
+            achieved_hz: 250.0,
+            repeats,
+            seconds_per_sample,
+            dropped: 0,
+        }
+    }
+
+    #[test]
+    fn variant_segments_are_left_out_of_names() {
+        assert_eq!(comparable_name("simul::naive::evolve", "naive"), "simul::*::evolve");
+        assert_eq!(comparable_name("simul::tuned::evolve", "tuned"), "simul::*::evolve");
+        assert_eq!(comparable_name("simul::naive_helper", "naive"), "simul::naive_helper");
+        assert_eq!(comparable_name("taylor::factorial", ""), "taylor::factorial");
+    }
+
+    #[test]
+    fn a_change_within_two_standard_errors_is_noise() {
+        // 4 ms per sample, one run per side. 100 vs 110 samples: a change
+        // of 40 ms; the combined error is 4 ms × √(100 + 110) = 57.97 ms,
+        // twice that is 115.9 ms: noise.
+        let side = cpu(1000, 0.004, 1);
+        let change = SampledChange::of(Some(100), &side, Some(110), &side);
+        assert!(change.noise);
+        assert_eq!(change.text(), "~+40.0 ms +10%");
+        // 100 vs 150: 200 ms against 2 × 4 ms × √250 = 126.5 ms: a change.
+        let change = SampledChange::of(Some(100), &side, Some(150), &side);
+        assert!(!change.noise);
+        assert_eq!(change.text(), "+200 ms +50%");
+    }
+
+    #[test]
+    fn per_run_division_applies_to_both_sides() {
+        // Base: 1 ms per sample over 10 runs; new: 2 ms per sample over
+        // 20 runs. 1000 samples each: 100 ms per run on both sides.
+        let change = SampledChange::of(Some(1000), &cpu(1000, 0.001, 10), Some(1000), &cpu(1000, 0.002, 20));
+        assert_eq!(change.delta_s(), 0.0);
+        assert!(change.noise);
+    }
+
+    #[test]
+    fn one_sided_figures_say_new_or_gone() {
+        let side = cpu(10, 0.001, 1);
+        assert_eq!(SampledChange::of(None, &side, Some(5), &side).text(), "new");
+        assert_eq!(SampledChange::of(Some(5), &side, None, &side).text(), "gone");
+        assert_eq!(count_change(Some(750), Some(750)), "0");
+        assert_eq!(count_change(Some(750), Some(1000)), "+250");
+        assert_eq!(count_change(Some(750), Some(700)), "-50");
+        assert_eq!(count_change(None, Some(7)), "new");
+        assert_eq!(bytes_change(Some(2048), Some(1024)), "-1.00 KiB");
+    }
+}

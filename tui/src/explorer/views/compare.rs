@@ -1,0 +1,315 @@
+//! Diff mode's first view: the two runs side by side. On top, each run's
+//! wall time per run (the bare pass's median) and what the sampled figures
+//! rest on; below, one entry per function of either run, largest change
+//! of inclusive time first, with a bar for each side on one scale so a
+//! glance shows where the time went.
+//!
+//! Functions are matched by name with the variant's module left out (see
+//! [`comparable_name`]): `simul::naive::evolve` and `simul::tuned::evolve`
+//! are one entry. Enter focuses the selected function's callers and
+//! callees in the new run.
+
+use crate::explorer::action::Action;
+use crate::explorer::app::ViewKind;
+use crate::explorer::baseline::{Baseline, SampledChange, comparable_name, count_change, signed_seconds};
+use crate::explorer::views::{Ctx, Outcome, View};
+use crate::explorer::widgets::table::Cursor;
+use crate::report_view::units::seconds;
+use proftui_core::analysis::{CpuBasis, FlatRow};
+use proftui_core::report::{FunctionId, PassKind, Report};
+use proftui_core::timing::Spread;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use std::collections::HashMap;
+
+/// One function of either run.
+#[derive(Debug, Clone, PartialEq)]
+struct Entry {
+    /// The comparable name (variant module shown as `*`).
+    name: String,
+    /// The function in the new run, when it has it.
+    function: Option<FunctionId>,
+    change: SampledChange,
+    base_calls: Option<u64>,
+    new_calls: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    entries: Vec<Entry>,
+    pub cursor: Cursor,
+    /// Why there is nothing to compare (no cpu pass on a side).
+    missing: Option<String>,
+    /// The largest inclusive time of either side: the bars' full width.
+    scale_s: f64,
+}
+
+impl State {
+    fn build(&mut self, ctx: &Ctx) {
+        let Some(baseline) = &ctx.profile.baseline else {
+            *self = Self::default();
+            return;
+        };
+        let (base_cpu, new_cpu) = match (baseline.cpu(), ctx.profile.analysis.basis().cpu.as_ref()) {
+            (Some(base), Some(new)) => (base, new),
+            (None, _) => return self.nothing("the base report has no cpu pass: compare needs sampled times"),
+            (_, None) => return self.nothing("the new report has no cpu pass: compare needs sampled times"),
+        };
+        self.entries =
+            entries(&baseline.flat, baseline, &ctx.profile.flat, &ctx.profile.report, base_cpu, new_cpu);
+        self.scale_s = self
+            .entries
+            .iter()
+            .map(|e| e.change.base_s.unwrap_or(0.0).max(e.change.new_s.unwrap_or(0.0)))
+            .fold(0.0, f64::max);
+        self.missing = None;
+        self.cursor = Cursor::default();
+    }
+
+    fn nothing(&mut self, why: &str) {
+        *self = Self { missing: Some(why.to_string()), ..Self::default() };
+    }
+}
+
+/// Every function of either side, largest change of inclusive time first.
+fn entries(
+    base_flat: &[FlatRow],
+    baseline: &Baseline,
+    new_flat: &[FlatRow],
+    new: &Report,
+    base_cpu: &CpuBasis,
+    new_cpu: &CpuBasis,
+) -> Vec<Entry> {
+    let mut by_name: HashMap<String, (Option<&FlatRow>, Option<&FlatRow>)> = HashMap::new();
+    for row in base_flat {
+        by_name.entry(comparable_name(&row.name, &baseline.report.run.variant)).or_default().0 = Some(row);
+    }
+    for row in new_flat {
+        by_name.entry(comparable_name(&row.name, &new.run.variant)).or_default().1 = Some(row);
+    }
+    let mut entries: Vec<Entry> = by_name
+        .into_iter()
+        .map(|(name, (base, new))| Entry {
+            name,
+            function: new.map(|n| n.function),
+            change: SampledChange::of(
+                base.map(|b| b.inclusive_samples),
+                base_cpu,
+                new.map(|n| n.inclusive_samples),
+                new_cpu,
+            ),
+            base_calls: base.and_then(|b| b.calls.map(|c| c.calls_total)),
+            new_calls: new.and_then(|n| n.calls.map(|c| c.calls_total)),
+        })
+        // Functions no sample saw on either side have no bar to show.
+        .filter(|e| e.change.base_s.unwrap_or(0.0) > 0.0 || e.change.new_s.unwrap_or(0.0) > 0.0)
+        .collect();
+    entries.sort_by(|a, b| {
+        b.change.delta_s().abs().total_cmp(&a.change.delta_s().abs()).then_with(|| a.name.cmp(&b.name))
+    });
+    entries
+}
+
+impl View for State {
+    fn refresh(&mut self, ctx: &Ctx) {
+        self.build(ctx);
+    }
+
+    fn update(&mut self, action: Action, ctx: &Ctx) -> Outcome {
+        use Action as A;
+        let len = self.entries.len();
+        let page = (ctx.page_rows / 2).max(1) as isize;
+        match action {
+            A::Up => self.cursor.step(-1, len),
+            A::Down => self.cursor.step(1, len),
+            A::PageUp => self.cursor.step(-page, len),
+            A::PageDown => self.cursor.step(page, len),
+            A::Top => self.cursor.selected = 0,
+            A::Bottom => self.cursor.selected = len.saturating_sub(1),
+            A::Enter | A::ShowEdges | A::ShowLines => {
+                let view = if action == A::ShowLines { ViewKind::Lines } else { ViewKind::Edges };
+                return match self.entries.get(self.cursor.selected) {
+                    Some(Entry { function: Some(f), .. }) => Outcome::Focus(*f, view),
+                    Some(_) => {
+                        Outcome::Message("only in the base run: nothing to show in the new one".into())
+                    }
+                    None => Outcome::Nothing,
+                };
+            }
+            _ => {}
+        }
+        Outcome::Nothing
+    }
+
+    fn find(&mut self, needle: &str, forward: bool, include_current: bool, _ctx: &Ctx) -> bool {
+        let len = self.entries.len();
+        let start = self.cursor.selected;
+        let first = usize::from(!include_current);
+        let found = (first..len + first)
+            .map(|step| if forward { (start + step) % len } else { (start + len - step % len) % len })
+            .find(|&i| self.entries[i].name.to_lowercase().contains(needle));
+        if let Some(index) = found {
+            self.cursor.selected = index;
+        }
+        found.is_some()
+    }
+
+    fn draw(&mut self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        let Some(baseline) = &ctx.profile.baseline else { return };
+        let header = header(&baseline.report, &ctx.profile.report);
+        let [top, body] =
+            Layout::vertical([Constraint::Length(header.len() as u16 + 1), Constraint::Min(0)]).areas(area);
+        frame.render_widget(Paragraph::new(header), top);
+        if let Some(why) = &self.missing {
+            frame.render_widget(Paragraph::new(why.clone()), body);
+            return;
+        }
+        draw_bars(frame, body, self);
+    }
+}
+
+/// Each run: what ran, wall time per run, samples; the wall-time ratio.
+fn header(base: &Report, new: &Report) -> Vec<Line<'static>> {
+    let wall = |report: &Report| {
+        report
+            .run
+            .passes
+            .iter()
+            .find(|p| p.kind == PassKind::Bare)
+            .and_then(|p| Spread::of(p.runs.iter().skip(usize::from(p.runs.len() > 1)).map(|t| t.wall_s)))
+            .map(|s| s.median)
+    };
+    let describe = |label: &str, report: &Report| {
+        let run = &report.run;
+        let mut what = format!("{label} {} · {}", run.plugin, run.workload);
+        if !run.variant.is_empty() {
+            what = format!("{what} · {}", run.variant);
+        }
+        let wall = wall(report).map_or("—".to_string(), seconds);
+        let samples = report.cpu.as_ref().map_or("no cpu pass".to_string(), |cpu| {
+            let rounds = match cpu.rounds.len() {
+                0 | 1 => String::new(),
+                n => format!(" in {n} rounds"),
+            };
+            format!("{} samples{rounds} at {:.0} Hz", cpu.samples.len(), cpu.achieved_hz)
+        });
+        format!("{what}: {wall} wall per run (bare median) · {samples}")
+    };
+    let mut lines = vec![Line::from(describe("base", base)), Line::from(describe("new ", new))];
+    if let (Some(b), Some(n)) = (wall(base), wall(new))
+        && b > 0.0
+        && n > 0.0
+    {
+        let (word, factor) = if n <= b { ("faster", b / n) } else { ("slower", n / b) };
+        lines.push(Line::from(format!(
+            "new is {factor:.2}× {word} per run ({}); bars: inclusive cpu per run, largest change first; \
+             ~ within sampling noise",
+            signed_seconds(n - b)
+        )));
+    }
+    lines
+}
+
+/// Two bars per function (base above, new below) on one scale.
+fn draw_bars(frame: &mut Frame, area: Rect, state: &mut State) {
+    let name_width = (area.width / 3).clamp(12, 40) as usize;
+    let figure_width = 26;
+    let bar_width = (area.width as usize).saturating_sub(name_width + figure_width + 8).max(4);
+    let per_entry = 2;
+    let visible = (area.height as usize / per_entry).max(1);
+    state.cursor.scroll_into_view(visible);
+    let bar = |value: Option<f64>| {
+        let cells = if state.scale_s > 0.0 {
+            (value.unwrap_or(0.0) / state.scale_s * bar_width as f64).round() as usize
+        } else {
+            0
+        };
+        format!("{:<bar_width$}", "█".repeat(cells.min(bar_width)))
+    };
+    let mut lines = Vec::new();
+    for (index, entry) in state.entries.iter().enumerate().skip(state.cursor.offset).take(visible) {
+        let selected = index == state.cursor.selected;
+        let mut style = Style::default();
+        if selected {
+            style = style.add_modifier(Modifier::REVERSED);
+        }
+        if !entry.change.noise {
+            style = style.add_modifier(Modifier::BOLD);
+        }
+        let name: String = truncate(&entry.name, name_width);
+        let calls = match (entry.base_calls, entry.new_calls) {
+            (None, None) => String::new(),
+            (b, n) => format!(" calls {}", count_change(b, n)),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{name:<name_width$}"), style),
+            Span::raw(" base "),
+            Span::raw(bar(entry.change.base_s)),
+            Span::raw(format!(" {:>9}", entry.change.base_s.map_or("—".to_string(), seconds))),
+        ]));
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<name_width$}", format!("  {}{calls}", entry.change.text())), style),
+            Span::raw(" new  "),
+            Span::styled(bar(entry.change.new_s), Style::default().add_modifier(Modifier::BOLD)),
+            Span::raw(format!(" {:>9}", entry.change.new_s.map_or("—".to_string(), seconds))),
+        ]));
+    }
+    if state.entries.is_empty() {
+        lines.push(Line::from("no function has samples in either run"));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// `text` cut to `width` characters, with `…` when cut.
+fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else {
+        let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::explorer::views::fixture;
+
+    #[test]
+    fn both_runs_side_by_side_largest_change_first() {
+        let profile = fixture::diff_profile();
+        let mut state = State::default();
+        let ctx = fixture::ctx(&profile, None);
+        state.refresh(&ctx);
+        let buffer = fixture::draw(100, 12, |frame, area| state.draw(frame, area, &ctx));
+        let rows: Vec<String> = (0..12).map(|y| fixture::row(&buffer, y)).collect();
+        insta::assert_snapshot!(rows.join("\n"));
+        // run, taylor_exp and factorial each gain the 30 samples: 30 ×
+        // 0.02 s per run = +600 ms, far beyond the noise (2 × 0.02 s ×
+        // √(7 + 37) = 265 ms for run). The worker's run@5 sample is
+        // unchanged but run is one function: no other entry.
+        let names: Vec<&str> = state.entries.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, [fixture::FACT, fixture::RUN, fixture::EXP]);
+        for entry in &state.entries {
+            assert!((entry.change.delta_s() - 0.6).abs() < 1e-9, "{entry:?}");
+            assert!(!entry.change.noise, "{entry:?}");
+        }
+        assert_eq!(state.entries[0].change.base_s, Some(4.0 * 0.02));
+        assert_eq!(state.entries[0].change.text(), "+600 ms +750%");
+    }
+
+    #[test]
+    fn enter_focuses_the_function_in_the_new_run() {
+        let profile = fixture::diff_profile();
+        let mut state = State::default();
+        let ctx = fixture::ctx(&profile, None);
+        state.refresh(&ctx);
+        state.update(Action::Down, &ctx);
+        let run = fixture::function(&profile, fixture::RUN);
+        assert_eq!(state.update(Action::Enter, &ctx), Outcome::Focus(run, ViewKind::Edges));
+    }
+}
