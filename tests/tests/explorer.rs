@@ -127,7 +127,7 @@ fn a_run_from_the_run_panel_finishes_and_shows_its_profile() {
     pty.wait_for("workload  ‹ benchmark ›", WAIT);
     pty.send("\r");
     pty.wait_for("bare:", WAIT);
-    pty.wait_for("recorded in", Duration::from_secs(60));
+    pty.wait_for("recorded in", Duration::from_secs(120));
     pty.wait_for("taylor::factorial", WAIT);
     pty.wait_for("flat profile", WAIT);
     pty.send("q");
@@ -145,13 +145,13 @@ fn a_crashing_workload_leaves_the_explorer_running() {
     pty.send("llll");
     pty.wait_for("workload  ‹ segfault ›", WAIT);
     pty.send("\r");
-    pty.wait_for("run failed", Duration::from_secs(30));
+    pty.wait_for("run failed", Duration::from_secs(120));
     pty.wait_for("SIGSEGV", WAIT);
     // Still alive: another workload runs fine afterwards.
     pty.send("hhhh");
     pty.wait_for("workload  ‹ ok ›", WAIT);
     pty.send("\r");
-    pty.wait_for("recorded in", Duration::from_secs(30));
+    pty.wait_for("recorded in", Duration::from_secs(120));
     pty.send("q");
     assert_eq!(pty.wait_exit(WAIT), Some(0), "{}", pty.text());
     assert_restored(&pty);

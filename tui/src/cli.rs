@@ -3,6 +3,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use proftui_core::export::ExportFormat;
+use proftui_core::record::RecordOptions;
 use std::path::PathBuf;
 
 /// A terminal profiler and explorer for native workloads built as plugins.
@@ -121,6 +122,19 @@ pub struct RecordArgs {
     /// Run the heap pass (allocation sites, peak, leaks, memory over time).
     #[arg(long)]
     pub heap: bool,
+    #[command(flatten)]
+    pub pass: PassArgs,
+    /// The report file to write (`.gz` for a compressed one).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// How the cpu pass samples and repeats (`record` and `compare`).
+#[derive(Debug, Args)]
+pub struct PassArgs {
     /// The cpu pass repeats the workload until it has this many samples
     /// (or its time budget runs out).
     #[arg(long, default_value_t = 1000, value_name = "N")]
@@ -137,12 +151,20 @@ pub struct RecordArgs {
     /// `proftui diff` marks changes within their spread as noise.
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
     pub repeat: u32,
-    /// The report file to write (`.gz` for a compressed one).
-    #[arg(short, long, value_name = "FILE")]
-    pub output: PathBuf,
-    /// Replace the output file if it exists.
-    #[arg(long)]
-    pub force: bool,
+}
+
+impl PassArgs {
+    /// The record options these flags set; every pass runs, the rest are
+    /// [`RecordOptions`]'s defaults.
+    pub fn record_options(&self) -> RecordOptions {
+        RecordOptions {
+            min_samples: self.min_samples,
+            budget_s: self.budget,
+            frequency_hz: self.frequency,
+            rounds: self.repeat,
+            ..RecordOptions::default()
+        }
+    }
 }
 
 /// `proftui report`.
@@ -315,19 +337,8 @@ pub struct CompareArgs {
     /// Set a parameter of both runs; repeat for several.
     #[arg(short, long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
-    /// The cpu pass repeats the workload until it has this many samples.
-    #[arg(long, default_value_t = 1000, value_name = "N")]
-    pub min_samples: u64,
-    /// Time budget of each cpu pass's repeats, in seconds.
-    #[arg(long, default_value_t = 30.0, value_name = "SECONDS", value_parser = parse_timeout)]
-    pub budget: f64,
-    /// Sampling frequency asked of the kernel.
-    #[arg(long, default_value_t = 997, value_name = "HZ", value_parser = clap::value_parser!(i32).range(1..=10_000))]
-    pub frequency: i32,
-    /// Record each cpu pass in N rounds, so that the diff knows the
-    /// run-to-run noise.
-    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
-    pub repeat: u32,
+    #[command(flatten)]
+    pub pass: PassArgs,
     /// Keep the reports as DIR/VARIANT.json (default: a new directory
     /// under the system's temporary directory, printed).
     #[arg(short, long, value_name = "DIR")]
@@ -360,5 +371,27 @@ mod tests {
     #[test]
     fn the_cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn record_and_compare_take_the_same_pass_flags_to_the_same_options() {
+        let flags = ["--min-samples", "200", "--budget", "2.5", "--frequency", "499", "--repeat", "3"];
+        let record = ["proftui", "record", "p.so", "-o", "out.json"];
+        let compare = ["proftui", "compare", "p.so", "-V", "a", "-V", "b"];
+        let options =
+            |words: &[&str]| match Cli::try_parse_from(words.iter().chain(&flags)).map(|c| c.command) {
+                Ok(Command::Record(args)) => args.pass.record_options(),
+                Ok(Command::Compare(args)) => args.pass.record_options(),
+                other => panic!("{other:?}"),
+            };
+        let expected = RecordOptions {
+            min_samples: 200,
+            budget_s: 2.5,
+            frequency_hz: 499,
+            rounds: 3,
+            ..RecordOptions::default()
+        };
+        assert_eq!(options(&record), expected);
+        assert_eq!(options(&compare), expected);
     }
 }

@@ -7,12 +7,13 @@ use crate::commands::Session;
 use crate::diff_view::{UsageError, present};
 use anyhow::{Context, Result};
 use proftui_core::diff::bare_wall_s;
-use proftui_core::record::{Progress, RecordOptions, Target, record};
+use proftui_core::record::{Progress, Target, record};
 use proftui_core::report::Report;
 use proftui_core::report::file::{ReportFileError, save};
 use proftui_core::timing::human_seconds;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     let [base_variant, new_variant] = args.variants.as_slice() else {
@@ -46,7 +47,11 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     }
     eprintln!("reports: {} and {}", base_path.display(), new_path.display());
     eprintln!("{}", wall_line(base_variant, &reports[0], new_variant, &reports[1]));
-    let code = present(&reports[0], &reports[1], &base_path, &new_path, &args.show)?;
+    let new =
+        reports.pop().map(Arc::new).ok_or_else(|| anyhow::anyhow!("the new variant's report is missing"))?;
+    let base =
+        reports.pop().map(Arc::new).ok_or_else(|| anyhow::anyhow!("the base variant's report is missing"))?;
+    let code = present(base, new, &base_path, &new_path, &args.show)?;
     Ok(if failed_passes { ExitCode::FAILURE } else { code })
 }
 
@@ -66,13 +71,7 @@ fn record_variant(session: &Session, args: &CompareArgs, variant: &str) -> Resul
         params: args.params.clone(),
     };
     let invocation = session.invocation(&workload)?;
-    let options = RecordOptions {
-        min_samples: args.min_samples,
-        budget_s: args.budget,
-        frequency_hz: args.frequency,
-        rounds: args.repeat,
-        ..RecordOptions::default()
-    };
+    let options = args.pass.record_options();
     eprintln!(
         "recording {} · {}",
         crate::output::invocation_title(&session.info, &invocation),

@@ -18,6 +18,7 @@ use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// A request that cannot be served as asked; the binary exits 2 on it.
 #[derive(Debug, thiserror::Error)]
@@ -25,32 +26,34 @@ use std::process::ExitCode;
 pub struct UsageError(pub String);
 
 pub fn run(args: &DiffArgs) -> Result<ExitCode> {
-    let base = load(&args.base)?;
-    let new = load(&args.new)?;
-    present(&base, &new, &args.base, &args.new, &args.show)
+    let base = Arc::new(load(&args.base)?);
+    let new = Arc::new(load(&args.new)?);
+    present(base, new, &args.base, &args.new, &args.show)
 }
 
 /// Shows the diff of two loaded reports as `show` asks and checks its
 /// gate: exit 1 when a `--fail-if` condition holds.
 pub fn present(
-    base: &Report,
-    new: &Report,
+    base: Arc<Report>,
+    new: Arc<Report>,
     base_path: &Path,
     new_path: &Path,
     show: &DiffShowArgs,
 ) -> Result<ExitCode> {
     let conditions = show.fail_if.iter().map(|t| parse_condition(t)).collect::<Result<Vec<_>, _>>()?;
-    let pairs = pairs(base, new, &show.pair)?;
+    let pairs = pairs(&base, &new, &show.pair)?;
+    let options = DiffOptions { pairs, exact_names: show.exact_names };
     let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-    // The explorer compares by name only, and a gate is for scripts.
-    if show.format.is_none() && conditions.is_empty() && pairs.is_empty() && terminal {
-        crate::explorer::open_diff(base_path, new_path)?;
+    // A gate is for scripts: it never opens the explorer.
+    if show.format.is_none() && conditions.is_empty() && terminal {
+        crate::explorer::open_diff(base, base_path, new, new_path, &options)?;
         return Ok(ExitCode::SUCCESS);
     }
+    let (base, new) = (base.as_ref(), new.as_ref());
     if let Some(import) = new.import.as_ref().or(base.import.as_ref()) {
         crate::report_view::units::set_event_unit(Some(&import.event));
     }
-    let mut diff = Diff::with_options(base, new, &DiffOptions { pairs, exact_names: show.exact_names });
+    let mut diff = Diff::with_options(base, new, &options);
     diff.sort(key(show.sort));
     let results = evaluate(&diff, base, new, &conditions)?;
     match show.format {

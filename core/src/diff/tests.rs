@@ -86,6 +86,7 @@ fn report(spec: &Spec) -> Report {
             bytes_at_end: 0,
             blocks_at_end: 0,
             max_bytes: 600,
+            max_blocks: 1,
         }],
         total_bytes: spec.work_bytes,
         total_blocks: 1,

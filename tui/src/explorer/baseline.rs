@@ -6,22 +6,23 @@
 //! the change beside them. Two variants of one workload name their
 //! functions after their module (`simul::naive::evolve` against
 //! `simul::tuned::evolve`), so names are compared with the variant's path
-//! segment left out (see [`comparable_name`]).
+//! segment left out (see [`comparable_name`]), as `proftui diff` does;
+//! `--pair A=B` pairs more.
 //!
-//! Sampled times carry sampling noise: a change is marked `~` (noise) when
-//! it lies within twice the combined standard error of the two counts
-//! (Poisson: a figure resting on `k` samples has a relative error of
-//! `1/√k`). Calls and bytes are exact counts and never noise.
+//! Sampled times carry noise, judged as `proftui diff` judges it
+//! ([`proftui_core::diff::judge`]): a change is marked `~` (noise) when it
+//! lies within [`NOISE_K`](proftui_core::diff::NOISE_K) combined standard errors. A function's error is
+//! the spread of its per-round figures when both reports were recorded
+//! with `--repeat N` (never below the sampling error); an edge's, a path's
+//! or a line's is the sampling error of its count (Poisson: `√k` samples).
+//! Calls and bytes are exact counts and never noise.
 
 use proftui_core::analysis::{Analysis, CpuBasis, Direction, Filter, FlatRow, LineTable, Reach};
+use proftui_core::diff::{Change, Diff, DiffOptions, Estimate, Presence, TimeSource, judge, variant_renamed};
 use proftui_core::report::{FunctionId, Report};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-
-/// How many combined standard errors a sampled change must exceed to be
-/// shown as a change rather than noise.
-pub const NOISE_SIGMAS: f64 = 2.0;
 
 /// The base side of a diff.
 pub struct Baseline {
@@ -33,22 +34,72 @@ pub struct Baseline {
     by_name: HashMap<String, usize>,
     /// The new report's variant, for comparable names of its functions.
     new_variant: String,
+    /// Base name → new name, from `--pair`.
+    pairs: HashMap<String, String>,
+    /// Names are compared with the variant's module left out: two
+    /// variants of one workload, unless `--exact-names` (as `proftui diff`
+    /// decides).
+    swap: bool,
+    /// `proftui diff`'s comparison: function figures judged with their
+    /// rounds.
+    pub diff: Diff,
 }
 
 impl Baseline {
-    /// Indexes `report` (all threads) as the base of `new`.
-    pub fn new(report: Arc<Report>, path: PathBuf, new: &Report) -> Self {
+    /// Indexes `report` (all threads) as the base of `new`, its functions
+    /// matched as `options` say.
+    pub fn new(report: Arc<Report>, path: PathBuf, new: &Report, options: &DiffOptions) -> Self {
         let analysis = Analysis::shared(Arc::clone(&report), &Filter::default());
         let flat = analysis.flat();
-        let variant = report.run.variant.clone();
-        let by_name =
-            flat.iter().enumerate().map(|(i, row)| (comparable_name(&row.name, &variant), i)).collect();
-        Self { report, path, analysis, flat, by_name, new_variant: new.run.variant.clone() }
+        let diff = Diff::with_options(&report, new, options);
+        let swap = !options.exact_names
+            && !report.run.variant.is_empty()
+            && !new.run.variant.is_empty()
+            && report.run.variant != new.run.variant
+            && report.run.plugin == new.run.plugin
+            && report.run.workload == new.run.workload;
+        let mut baseline = Self {
+            report,
+            path,
+            analysis,
+            flat,
+            by_name: HashMap::new(),
+            new_variant: new.run.variant.clone(),
+            pairs: options.pairs.iter().cloned().collect(),
+            swap,
+            diff,
+        };
+        baseline.by_name =
+            baseline.flat.iter().enumerate().map(|(i, row)| (baseline.base_key(&row.name), i)).collect();
+        baseline
+    }
+
+    /// The comparable name of the base function `name`: its pair's, when
+    /// `--pair` named it.
+    pub fn base_key(&self, name: &str) -> String {
+        match self.pairs.get(name) {
+            Some(paired) => self.comparable_new(paired),
+            None if self.swap => comparable_name(name, &self.report.run.variant),
+            None => name.to_string(),
+        }
+    }
+
+    /// The sampled change of inclusive and self time of the function the
+    /// new report calls `name`, as `proftui diff` judges it (with the
+    /// rounds of a repeated recording); `None` unless both reports have a
+    /// cpu pass.
+    pub fn function_change(&self, name: &str) -> Option<(SampledChange, SampledChange)> {
+        if self.diff.time_source != TimeSource::Samples {
+            return None;
+        }
+        let row = self.diff.function(name)?;
+        let change = |c: Option<&Change>| c.map(|c| SampledChange::from_change(c, row.presence));
+        Some((change(row.changes.inclusive_time.as_ref())?, change(row.changes.self_time.as_ref())?))
     }
 
     /// The base's row of the function the new report calls `name`.
     pub fn row(&self, name: &str) -> Option<&FlatRow> {
-        self.by_name.get(&comparable_name(name, &self.new_variant)).map(|&i| &self.flat[i])
+        self.by_name.get(&self.comparable_new(name)).map(|&i| &self.flat[i])
     }
 
     /// The base's id of the function the new report calls `name`.
@@ -74,12 +125,12 @@ impl Baseline {
     /// The comparable name (see [`comparable_name`]) of a function the new
     /// report calls `name`.
     pub fn comparable_new(&self, name: &str) -> String {
-        comparable_name(name, &self.new_variant)
+        if self.swap { comparable_name(name, &self.new_variant) } else { name.to_string() }
     }
 
     /// The comparable name of every base function, by its id.
     pub fn comparable_base_names(&self) -> Vec<String> {
-        self.report.functions.iter().map(|f| comparable_name(&f.name, &self.report.run.variant)).collect()
+        self.report.functions.iter().map(|f| self.base_key(&f.name)).collect()
     }
 
     /// The base's edges of the function the new report calls `name`, by
@@ -88,11 +139,10 @@ impl Baseline {
     /// function.
     pub fn edges(&self, name: &str, direction: Direction, reach: Reach) -> HashMap<String, BaseEdge> {
         let Some(function) = self.function(name) else { return HashMap::new() };
-        let variant = &self.report.run.variant;
         let mut edges: HashMap<String, BaseEdge> = HashMap::new();
         for row in self.analysis.edges(function, direction, reach) {
             let key = match row.function {
-                Some(_) => comparable_name(&row.name, variant),
+                Some(_) => self.base_key(&row.name),
                 None => row.name,
             };
             // Two base functions with one comparable name: their edges add up.
@@ -134,13 +184,7 @@ pub struct BaseEdge {
 /// `simul::naive::evolve` in variant `naive` is `simul::*::evolve`. Names
 /// of a report without a variant are kept.
 pub fn comparable_name(name: &str, variant: &str) -> String {
-    if variant.is_empty() {
-        return name.to_string();
-    }
-    name.split("::")
-        .map(|segment| if segment == variant { "*" } else { segment })
-        .collect::<Vec<_>>()
-        .join("::")
+    if variant.is_empty() { name.to_string() } else { variant_renamed(name, variant, "*") }
 }
 
 /// The change of a sampled time between base and new.
@@ -150,25 +194,29 @@ pub struct SampledChange {
     /// function, edge or line.
     pub base_s: Option<f64>,
     pub new_s: Option<f64>,
-    /// True when the change lies within [`NOISE_SIGMAS`] combined
-    /// standard errors of the sample counts.
+    /// True when the change lies within [`NOISE_K`](proftui_core::diff::NOISE_K) combined standard
+    /// errors (see the module docs).
     pub noise: bool,
 }
 
 impl SampledChange {
     /// `base` and `new` samples of a figure, each with its side's basis.
     pub fn of(base: Option<u64>, base_cpu: &CpuBasis, new: Option<u64>, new_cpu: &CpuBasis) -> Self {
-        let seconds = |samples: u64, cpu: &CpuBasis| cpu.seconds(samples);
-        // The standard error of a count k is √k; an absent or zero count
-        // still carries the error of one sample.
-        let error = |samples: u64, cpu: &CpuBasis| cpu.seconds(1) * (samples.max(1) as f64).sqrt();
         let (b, n) = (base.unwrap_or(0), new.unwrap_or(0));
-        let delta = seconds(n, new_cpu) - seconds(b, base_cpu);
-        let combined = error(b, base_cpu).hypot(error(n, new_cpu));
+        let verdict = judge(&Estimate::from_samples(b, base_cpu), &Estimate::from_samples(n, new_cpu));
         Self {
-            base_s: base.map(|s| seconds(s, base_cpu)),
-            new_s: new.map(|s| seconds(s, new_cpu)),
-            noise: delta.abs() <= NOISE_SIGMAS * combined,
+            base_s: base.map(|s| base_cpu.seconds(s)),
+            new_s: new.map(|s| new_cpu.seconds(s)),
+            noise: verdict.is_noise(),
+        }
+    }
+
+    /// A function's change as `proftui diff` judged it.
+    pub fn from_change(change: &Change, presence: Presence) -> Self {
+        Self {
+            base_s: (presence != Presence::Added).then_some(change.base),
+            new_s: (presence != Presence::Removed).then_some(change.new),
+            noise: change.verdict.is_noise(),
         }
     }
 
@@ -259,15 +307,15 @@ mod tests {
     }
 
     #[test]
-    fn a_change_within_two_standard_errors_is_noise() {
+    fn a_change_within_three_standard_errors_is_noise() {
         // 4 ms per sample, one run per side. 100 vs 110 samples: a change
         // of 40 ms; the combined error is 4 ms × √(100 + 110) = 57.97 ms,
-        // twice that is 115.9 ms: noise.
+        // three times that is 173.9 ms: noise.
         let side = cpu(1000, 0.004, 1);
         let change = SampledChange::of(Some(100), &side, Some(110), &side);
         assert!(change.noise);
         assert_eq!(change.text(), "~+40.0 ms +10%");
-        // 100 vs 150: 200 ms against 2 × 4 ms × √250 = 126.5 ms: a change.
+        // 100 vs 150: 200 ms against 3 × 4 ms × √250 = 189.7 ms: a change.
         let change = SampledChange::of(Some(100), &side, Some(150), &side);
         assert!(!change.noise);
         assert_eq!(change.text(), "+200 ms +50%");
@@ -279,7 +327,7 @@ mod tests {
         // 20 runs. 1000 samples each: 100 ms per run on both sides.
         let change = SampledChange::of(Some(1000), &cpu(1000, 0.001, 10), Some(1000), &cpu(1000, 0.002, 20));
         assert_eq!(change.delta_s(), 0.0);
-        assert!(change.noise);
+        assert_eq!(change.text(), "0");
     }
 
     #[test]

@@ -16,6 +16,8 @@ mod widgets;
 
 use anyhow::{Context, Result};
 use app::{App, Mode};
+use proftui_core::diff::DiffOptions;
+use proftui_core::report::Report;
 use proftui_core::report::file;
 use ratatui::crossterm::event::{self, Event, KeyEventKind, MouseEventKind};
 use std::path::Path;
@@ -32,16 +34,15 @@ pub fn open(path: &Path) -> Result<()> {
 }
 
 /// `proftui diff BASE NEW` on a terminal: NEW explored with every view
-/// showing its change from BASE.
-pub fn open_diff(base: &Path, new: &Path) -> Result<()> {
-    let base_report = file::load(base)?;
-    let new_report = file::load(new)?;
-    let profile = profile::Profile::diff(
-        Arc::new(base_report),
-        base.to_path_buf(),
-        Arc::new(new_report),
-        new.to_path_buf(),
-    );
+/// showing its change from BASE, functions matched as `options` say.
+pub fn open_diff(
+    base: Arc<Report>,
+    base_path: &Path,
+    new: Arc<Report>,
+    new_path: &Path,
+    options: &DiffOptions,
+) -> Result<()> {
+    let profile = profile::Profile::diff(base, base_path.to_path_buf(), new, new_path.to_path_buf(), options);
     run(App::new(Some(profile)))
 }
 

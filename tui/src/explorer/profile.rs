@@ -7,6 +7,7 @@
 use super::baseline::Baseline;
 use super::widgets::flame::{choose_weight, node_weights};
 use proftui_core::analysis::{Analysis, Filter, FlatRow, Tree, Weight};
+use proftui_core::diff::DiffOptions;
 use proftui_core::report::{Report, ThreadId};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -46,8 +47,14 @@ impl Profile {
     }
 
     /// Diff mode: `new` compared against `base`.
-    pub fn diff(base: Arc<Report>, base_path: PathBuf, new: Arc<Report>, new_path: PathBuf) -> Self {
-        let baseline = Baseline::new(base, base_path, &new);
+    pub fn diff(
+        base: Arc<Report>,
+        base_path: PathBuf,
+        new: Arc<Report>,
+        new_path: PathBuf,
+        options: &DiffOptions,
+    ) -> Self {
+        let baseline = Baseline::new(base, base_path, &new, options);
         Self { baseline: Some(Arc::new(baseline)), ..Self::new(new, Some(new_path)) }
     }
 

@@ -5,17 +5,17 @@
 //! glance shows where the time went.
 //!
 //! Functions are matched by name with the variant's module left out (see
-//! [`comparable_name`]): `simul::naive::evolve` and `simul::tuned::evolve`
+//! [`comparable_name`](crate::explorer::baseline::comparable_name)): `simul::naive::evolve` and `simul::tuned::evolve`
 //! are one entry. Enter focuses the selected function's callers and
 //! callees in the new run.
 
 use crate::explorer::action::Action;
 use crate::explorer::app::ViewKind;
-use crate::explorer::baseline::{Baseline, SampledChange, comparable_name, count_change, signed_seconds};
+use crate::explorer::baseline::{Baseline, SampledChange, count_change, signed_seconds};
 use crate::explorer::views::{Ctx, Outcome, View};
 use crate::explorer::widgets::table::Cursor;
 use crate::report_view::units::seconds;
-use proftui_core::analysis::{CpuBasis, FlatRow};
+use proftui_core::diff::{Change, Presence};
 use proftui_core::report::{FunctionId, PassKind, Report};
 use proftui_core::timing::Spread;
 use ratatui::Frame;
@@ -53,13 +53,12 @@ impl State {
             *self = Self::default();
             return;
         };
-        let (base_cpu, new_cpu) = match (baseline.cpu(), ctx.profile.analysis.basis().cpu.as_ref()) {
-            (Some(base), Some(new)) => (base, new),
+        match (baseline.cpu(), ctx.profile.analysis.basis().cpu.as_ref()) {
+            (Some(_), Some(_)) => {}
             (None, _) => return self.nothing("the base report has no cpu pass: compare needs sampled times"),
             (_, None) => return self.nothing("the new report has no cpu pass: compare needs sampled times"),
-        };
-        self.entries =
-            entries(&baseline.flat, baseline, &ctx.profile.flat, &ctx.profile.report, base_cpu, new_cpu);
+        }
+        self.entries = entries(baseline, &ctx.profile.report);
         self.scale_s = self
             .entries
             .iter()
@@ -74,38 +73,35 @@ impl State {
     }
 }
 
-/// Every function of either side, largest change of inclusive time first.
-fn entries(
-    base_flat: &[FlatRow],
-    baseline: &Baseline,
-    new_flat: &[FlatRow],
-    new: &Report,
-    base_cpu: &CpuBasis,
-    new_cpu: &CpuBasis,
-) -> Vec<Entry> {
-    let mut by_name: HashMap<String, (Option<&FlatRow>, Option<&FlatRow>)> = HashMap::new();
-    for row in base_flat {
-        by_name.entry(comparable_name(&row.name, &baseline.report.run.variant)).or_default().0 = Some(row);
-    }
-    for row in new_flat {
-        by_name.entry(comparable_name(&row.name, &new.run.variant)).or_default().1 = Some(row);
-    }
-    let mut entries: Vec<Entry> = by_name
-        .into_iter()
-        .map(|(name, (base, new))| Entry {
-            name,
-            function: new.map(|n| n.function),
-            change: SampledChange::of(
-                base.map(|b| b.inclusive_samples),
-                base_cpu,
-                new.map(|n| n.inclusive_samples),
-                new_cpu,
-            ),
-            base_calls: base.and_then(|b| b.calls.map(|c| c.calls_total)),
-            new_calls: new.and_then(|n| n.calls.map(|c| c.calls_total)),
+/// Every function of either side with sampled time, as `proftui diff`
+/// compares them (its verdicts use the rounds of a repeated recording),
+/// largest change of inclusive time first.
+fn entries(baseline: &Baseline, new: &Report) -> Vec<Entry> {
+    let ids: HashMap<&str, FunctionId> =
+        new.functions.iter().enumerate().map(|(id, f)| (f.name.as_str(), id as FunctionId)).collect();
+    let mut entries: Vec<Entry> = baseline
+        .diff
+        .functions
+        .iter()
+        .filter_map(|row| {
+            let change = SampledChange::from_change(row.changes.inclusive_time.as_ref()?, row.presence);
+            // Functions no sample saw on either side have no bar to show.
+            if change.base_s.unwrap_or(0.0) <= 0.0 && change.new_s.unwrap_or(0.0) <= 0.0 {
+                return None;
+            }
+            let calls = row.changes.calls.as_ref();
+            let side = |present: bool, value: fn(&Change) -> f64| {
+                calls.filter(|_| present).map(|c| value(c).round() as u64)
+            };
+            let (in_base, in_new) = (row.presence != Presence::Added, row.presence != Presence::Removed);
+            Some(Entry {
+                name: if in_new { baseline.comparable_new(&row.name) } else { baseline.base_key(&row.name) },
+                function: if in_new { ids.get(row.name.as_str()).copied() } else { None },
+                change,
+                base_calls: side(in_base, |c| c.base),
+                new_calls: side(in_new, |c| c.new),
+            })
         })
-        // Functions no sample saw on either side have no bar to show.
-        .filter(|e| e.change.base_s.unwrap_or(0.0) > 0.0 || e.change.new_s.unwrap_or(0.0) > 0.0)
         .collect();
     entries.sort_by(|a, b| {
         b.change.delta_s().abs().total_cmp(&a.change.delta_s().abs()).then_with(|| a.name.cmp(&b.name))

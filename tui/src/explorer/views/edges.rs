@@ -12,7 +12,7 @@ use crate::explorer::action::Action;
 use crate::explorer::app::ViewKind;
 use crate::explorer::baseline::{Baseline, count_change};
 use crate::explorer::views::{Ctx, Outcome, View};
-use crate::explorer::widgets::table::{self, Align, Column, Cursor};
+use crate::explorer::widgets::table::{self, Align, Column, Columns, Cursor, digits, elide, fit, name_width};
 use crate::report_view::units::{NONE, human_bytes, percent, seconds};
 use proftui_core::analysis::{Basis, Direction, EdgeRow, FlatRow, Reach, SortKey, sort_rows};
 use proftui_core::report::FunctionId;
@@ -185,15 +185,10 @@ impl Pane {
 
     fn step(&mut self, action: Action, page: usize) {
         use Action as A;
-        let len = self.rows.len();
-        let page = page as isize;
+        if self.cursor.apply(action, self.rows.len(), page) {
+            return;
+        }
         match action {
-            A::Up => self.cursor.step(-1, len),
-            A::Down => self.cursor.step(1, len),
-            A::PageUp => self.cursor.step(-page, len),
-            A::PageDown => self.cursor.step(page, len),
-            A::Top => self.cursor.selected = 0,
-            A::Bottom => self.cursor.selected = len.saturating_sub(1),
             A::SortNext | A::SortPrev | A::ReverseSort => {
                 let selected = self.selected_end();
                 match action {
@@ -299,17 +294,15 @@ impl State {
             return false;
         }
         let start = self.pane(self.active).cursor.selected.min(len - 1);
-        let first = usize::from(!include_current);
-        for step in first..len + first {
-            let at = if forward { (start + step) % len } else { (start + len - step % len) % len };
-            let (side, index) = if at < lens[0] { (order[0], at) } else { (order[1], at - lens[0]) };
-            if self.pane(side).rows[index].name.to_lowercase().contains(needle) {
-                self.active = side;
-                self.pane_mut(side).cursor.selected = index;
-                return true;
-            }
-        }
-        false
+        let place = |at: usize| if at < lens[0] { (order[0], at) } else { (order[1], at - lens[0]) };
+        let found = table::find_wrapping(len, start, forward, include_current, |at| {
+            let (side, index) = place(at);
+            self.pane(side).rows[index].name.to_lowercase().contains(needle)
+        });
+        let Some((side, index)) = found.map(place) else { return false };
+        self.active = side;
+        self.pane_mut(side).cursor.selected = index;
+        true
     }
 }
 
@@ -386,51 +379,6 @@ enum Figure {
     CallsChange,
     TimeChange,
     Name,
-}
-
-/// Columns as wide as needed, each with the rank at which it is dropped
-/// when the pane is narrow (highest first); the last is the name.
-pub(super) type Columns<T> = Vec<(T, Column, u8)>;
-
-/// Drops the columns with the highest rank until at least `min_name`
-/// characters are left for the last one (the name).
-pub(super) fn fit<T>(mut columns: Columns<T>, width: u16, min_name: u16) -> Columns<T> {
-    while name_width(&columns, width) < usize::from(min_name) {
-        let Some(drop) = columns
-            .iter()
-            .enumerate()
-            .take(columns.len().saturating_sub(1))
-            .max_by_key(|(_, (_, _, rank))| *rank)
-            .map(|(i, _)| i)
-        else {
-            break;
-        };
-        columns.remove(drop);
-    }
-    columns
-}
-
-/// `text` cut to `width` characters, keeping its end (the most specific
-/// part of a qualified name) behind a `…`.
-pub(super) fn elide(text: String, width: usize) -> String {
-    let count = text.chars().count();
-    if count <= width {
-        return text;
-    }
-    let keep = width.saturating_sub(1);
-    let tail: String = text.chars().skip(count - keep).collect();
-    if width == 0 { String::new() } else { format!("…{tail}") }
-}
-
-/// The width left for the last column (the name) after the others.
-pub(super) fn name_width<T>(columns: &Columns<T>, width: u16) -> usize {
-    let used: u16 = columns.iter().take(columns.len().saturating_sub(1)).map(|(_, c, _)| c.width + 1).sum();
-    width.saturating_sub(used) as usize
-}
-
-/// Characters `n` takes in decimal, at least `title`'s.
-pub(super) fn digits(n: u64, title: &str) -> u16 {
-    (n.checked_ilog10().unwrap_or(0) as u16 + 1).max(title.len() as u16)
 }
 
 fn columns(basis: &Basis, relative: bool, pane: &Pane, side: Side, width: u16) -> Columns<Figure> {

@@ -1,28 +1,12 @@
-//! A synthetic report for the explorer's view tests, and helpers to draw a
-//! view into a test terminal. The report has the taylor shape of the core
-//! analysis tests (recursive factorial under taylor_exp under run, probes
-//! on taylor_exp and factorial, an allocation site in std under
-//! taylor_exp), small enough to check every drawn figure by hand:
-//!
-//! ```text
-//! cpu pass, 7 samples, cpu_s 0.28 (0.04 s/sample), 2 runs, 250 Hz achieved
-//!   main:   run@4 → taylor_exp@12 → factorial@21 → factorial@21 → factorial@21   3 samples
-//!   main:   run@4 → taylor_exp@12 → factorial@22                                 1 sample
-//!   main:   run@4 → taylor_exp@11                                                2 samples
-//!   worker: run@5                                                                1 sample
-//! calls pass (probes: taylor_exp, factorial; line 0), 2 runs, totals:
-//!   main:   taylor_exp 2 calls, under it factorial 5 deep, 6 calls each level
-//!   worker: taylor_exp → factorial 1 call
-//! heap pass (1 run), peak 2000 B at 25 ms, 1000 B live at the end (50 ms):
-//!   run@4 → taylor_exp@13 → alloc::raw_vec::RawVec<T>::grow@0
-//!       3000 B in 3 blocks, 2000 B / 2 blocks at peak, 1000 B / 1 block leaked, max 2000 B
-//!   run@6   500 B in 5 blocks, nothing at peak or leaked, max 300 B
-//! source of /src/taylor.rs, 25 lines: run at 3, taylor_exp at 10, factorial at 20
-//! ```
+//! The explorer's view tests: the taylor report of the core analysis
+//! tests as the views draw it ([`taylor`]: heap times in milliseconds,
+//! taylor's source text; its figures are in
+//! `proftui_core::analysis::fixtures`), a few reports shaped for the
+//! pictures, and helpers to draw a view into a test terminal.
 
 use crate::explorer::profile::Profile;
 use crate::explorer::views::Ctx;
-use proftui_core::params::ParamValue;
+use proftui_core::analysis::fixtures::{run_info, stack};
 use proftui_core::report::build::ReportBuilder;
 use proftui_core::report::*;
 use ratatui::Terminal;
@@ -31,142 +15,12 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use std::sync::Arc;
 
-pub const FILE: &str = "/src/taylor.rs";
-pub const RUN: &str = "taylor::run";
-pub const EXP: &str = "taylor::taylor_exp";
-pub const FACT: &str = "taylor::factorial";
+pub use proftui_core::analysis::fixtures::{EXP, FACT, FILE, RUN};
 
-fn run_info() -> RunInfo {
-    RunInfo {
-        plugin: "taylor".into(),
-        plugin_path: "plugins/taylor.so".into(),
-        workload: "series".into(),
-        variant: "exp".into(),
-        params: vec![("terms".into(), ParamValue::Int(5))],
-        results: vec![],
-        recorded_at_unix_s: 1_700_000_000,
-        host: HostInfo {
-            hostname: "box".into(),
-            os: "linux".into(),
-            cpus: 4,
-            proftui_version: "0.1.0".into(),
-        },
-        passes: vec![],
-    }
-}
-
-fn stack(b: &mut ReportBuilder, frames: &[(&str, u32)]) -> NodeId {
-    frames.iter().fold(ROOT, |parent, &(name, line)| {
-        let file = (!name.starts_with("alloc::")).then_some(FILE);
-        let function = b.function(name, file, None);
-        b.node(parent, function, line)
-    })
-}
-
-/// The source of [`FILE`] as captured in the report.
-fn source_line(line: u32) -> String {
-    match line {
-        3 => "pub fn run(terms: u64) -> f64 {",
-        4 => "    let sum = taylor_exp(1.0, terms);",
-        5 => "    let label = format!(\"{sum}\");",
-        6 => "    label.len() as f64",
-        10 => "pub fn taylor_exp(x: f64, terms: u64) -> f64 {",
-        11 => "    let powers: f64 = (0..terms).map(|n| x.powi(n as i32)).sum();",
-        12 => "    let sum = (0..terms).map(|n| 1.0 / factorial(n)).sum::<f64>();",
-        13 => "    KEPT.lock().push(vec![0u8; 1000]);",
-        14 => "    sum * powers",
-        15 => "}",
-        20 => "pub fn factorial(n: u64) -> f64 {",
-        21 => "    if n == 0 { 1.0 } else { n as f64 * factorial(black_box(n - 1)) }",
-        22 => "}",
-        _ => "",
-    }
-    .to_string()
-}
-
-/// The taylor report (see the module docs).
+/// The taylor report, heap times in milliseconds (peak at 25 ms, end at
+/// 50 ms) and lines 1 to 25 of [`FILE`] holding taylor's source.
 pub fn taylor() -> Report {
-    let mut b = ReportBuilder::new(run_info());
-    b.function(RUN, Some(FILE), Some(3));
-    b.function(EXP, Some(FILE), Some(10));
-    b.function(FACT, Some(FILE), Some(20));
-    let cpu_main = b.thread(PassKind::Cpu, 100, "main");
-    let cpu_worker = b.thread(PassKind::Cpu, 101, "worker");
-    let calls_main = b.thread(PassKind::Calls, 200, "main");
-    let calls_worker = b.thread(PassKind::Calls, 201, "worker");
-
-    let mut samples = Vec::new();
-    for (frames, thread, count) in [
-        (&[(RUN, 4), (EXP, 12), (FACT, 21), (FACT, 21), (FACT, 21)][..], cpu_main, 3),
-        (&[(RUN, 4), (EXP, 12), (FACT, 22)][..], cpu_main, 1),
-        (&[(RUN, 4), (EXP, 11)][..], cpu_main, 2),
-        (&[(RUN, 5)][..], cpu_worker, 1),
-    ] {
-        let node = stack(&mut b, frames);
-        samples.extend((0..count).map(|i| Sample { node, thread, time_ns: i * 1000, weight: 1 }));
-    }
-    b.set_cpu(CpuProfile {
-        requested_hz: 997.0,
-        achieved_hz: 250.0,
-        cpu_s: 0.28,
-        wall_s: 0.3,
-        repeats: 2,
-        dropped: 0,
-        samples,
-        rounds: Vec::new(),
-    });
-
-    let probe_exp = stack(&mut b, &[(EXP, 0)]);
-    let mut stats =
-        vec![CallStat { node: probe_exp, thread: calls_main, calls: 2, inclusive_ns: 8000, self_ns: 3000 }];
-    let fact = b.function(FACT, None, None);
-    let mut parent = probe_exp;
-    for (inclusive_ns, self_ns) in [(5000, 1400), (3600, 1200), (2400, 1000), (1400, 800), (600, 600)] {
-        parent = b.node(parent, fact, 0);
-        stats.push(CallStat { node: parent, thread: calls_main, calls: 6, inclusive_ns, self_ns });
-    }
-    let first_fact = stack(&mut b, &[(EXP, 0), (FACT, 0)]);
-    stats.push(CallStat {
-        node: first_fact,
-        thread: calls_worker,
-        calls: 1,
-        inclusive_ns: 100,
-        self_ns: 100,
-    });
-    b.set_calls(CallProfile { repeats: 2, stats, unmatched_exits: 0 });
-
-    let grow = stack(&mut b, &[(RUN, 4), (EXP, 13), ("alloc::raw_vec::RawVec<T>::grow", 0)]);
-    let run_alloc = stack(&mut b, &[(RUN, 6)]);
-    let site =
-        |node, total_bytes, total_blocks, at_peak: (u64, u64), at_end: (u64, u64), max_bytes| HeapSite {
-            node,
-            total_bytes,
-            total_blocks,
-            bytes_at_peak: at_peak.0,
-            blocks_at_peak: at_peak.1,
-            bytes_at_end: at_end.0,
-            blocks_at_end: at_end.1,
-            max_bytes,
-        };
-    b.set_heap(HeapProfile {
-        sites: vec![
-            site(grow, 3000, 3, (2000, 2), (1000, 1), 2000),
-            site(run_alloc, 500, 5, (0, 0), (0, 0), 300),
-        ],
-        total_bytes: 3500,
-        total_blocks: 8,
-        peak_bytes: 2000,
-        peak_time_ns: 25_000_000,
-        end_bytes: 1000,
-        end_blocks: 1,
-        timeline: [(0, 0), (10, 500), (20, 1500), (25, 2000), (30, 1800), (40, 1200), (50, 1000)]
-            .into_iter()
-            .map(|(ms, live_bytes)| MemoryPoint { time_ns: ms * 1_000_000, live_bytes })
-            .collect(),
-    });
-    let mut report = b.finish();
-    report.sources.push(SourceFile { path: FILE.into(), lines: (1..=25).map(source_line).collect() });
-    report
+    proftui_core::analysis::fixtures::taylor_for_views()
 }
 
 /// The report opened in the explorer.
@@ -185,7 +39,7 @@ pub fn diff_profile() -> Profile {
     let deepest = cpu.samples[0];
     cpu.samples.extend((0..30).map(|i| Sample { time_ns: 10_000 + i, ..deepest }));
     cpu.cpu_s = 0.04 * cpu.samples.len() as f64;
-    Profile::diff(Arc::new(base), "base.json".into(), Arc::new(new), "new.json".into())
+    Profile::diff(Arc::new(base), "base.json".into(), Arc::new(new), "new.json".into(), &Default::default())
 }
 
 /// The id of a function of `profile` by name.

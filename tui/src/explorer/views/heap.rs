@@ -32,7 +32,7 @@ const CHART_MIN_WIDTH: u16 = 40;
 const CHART_MIN_HEIGHT: u16 = 6;
 const CHART_MAX_HEIGHT: u16 = 16;
 
-/// The orders `>` cycles through.
+/// The orders `>` cycles through, one per column of the sites table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum Sort {
     #[default]
@@ -63,6 +63,30 @@ impl Sort {
         let at = Self::ALL.iter().position(|s| *s == self).unwrap_or(0);
         let len = Self::ALL.len();
         Self::ALL[if forward { (at + 1) % len } else { (at + len - 1) % len }]
+    }
+
+    /// The sites table's columns, each with the least table width that
+    /// shows it: the blocks and the site's maximum go first.
+    const COLUMNS: [(Sort, u16); 6] = [
+        (Sort::Allocated, 0),
+        (Sort::Blocks, 64),
+        (Sort::AtPeak, 0),
+        (Sort::Leaked, 0),
+        (Sort::SiteMax, 64),
+        (Sort::Site, 0),
+    ];
+
+    /// The column of the figure the order sorts by.
+    fn column(self) -> Column {
+        let (title, width, align) = match self {
+            Sort::Allocated => ("allocated", 10, Align::Right),
+            Sort::Blocks => ("blocks", 7, Align::Right),
+            Sort::AtPeak => ("at peak", 10, Align::Right),
+            Sort::Leaked => ("leaked", 10, Align::Right),
+            Sort::SiteMax => ("site max", 10, Align::Right),
+            Sort::Site => ("allocating function:line", 12, Align::Left),
+        };
+        Column { title, width, align }
     }
 }
 
@@ -161,15 +185,10 @@ impl State {
 
     fn step(&mut self, action: Action, page: usize) {
         use Action as A;
-        let len = self.sites().len();
-        let page = page as isize;
+        if self.cursor.apply(action, self.sites().len(), page) {
+            return;
+        }
         match action {
-            A::Up => self.cursor.step(-1, len),
-            A::Down => self.cursor.step(1, len),
-            A::PageUp => self.cursor.step(-page, len),
-            A::PageDown => self.cursor.step(page, len),
-            A::Top => self.cursor.selected = 0,
-            A::Bottom => self.cursor.selected = len.saturating_sub(1),
             A::SortNext | A::SortPrev => {
                 self.sort = self.sort.step(action == A::SortNext);
                 self.sort_sites();
@@ -214,17 +233,11 @@ impl View for State {
 
     /// Searches the allocating functions' names.
     fn find(&mut self, needle: &str, forward: bool, include_current: bool, _ctx: &Ctx) -> bool {
-        let sites = self.sites();
-        let len = sites.len();
-        let start = self.cursor.selected;
-        let first = usize::from(!include_current);
-        let found = (first..len + first)
-            .map(|step| if forward { (start + step) % len } else { (start + len - step % len) % len })
-            .find(|&index| sites[index].name.to_lowercase().contains(needle));
-        if let Some(index) = found {
-            self.cursor.selected = index;
-        }
-        found.is_some()
+        let (mut cursor, sites) = (self.cursor, self.sites());
+        let found = cursor
+            .find(sites.len(), forward, include_current, |i| sites[i].name.to_lowercase().contains(needle));
+        self.cursor = cursor;
+        found
     }
 
     fn draw(&mut self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
@@ -354,34 +367,26 @@ fn draw(frame: &mut Frame, area: Rect, state: &mut State, relative: bool) {
 }
 
 fn draw_sites(frame: &mut Frame, area: Rect, heap: &Heap, cursor: &mut Cursor, relative: bool) {
-    let wide = area.width >= 64;
-    let mut columns = vec![Column { title: "allocated", width: 10, align: Align::Right }];
-    if wide {
-        columns.push(Column { title: "blocks", width: 7, align: Align::Right });
-    }
-    columns.push(Column { title: "at peak", width: 10, align: Align::Right });
-    columns.push(Column { title: "leaked", width: 10, align: Align::Right });
-    if wide {
-        columns.push(Column { title: "site max", width: 10, align: Align::Right });
-    }
-    columns.push(Column { title: "allocating function:line", width: 12, align: Align::Left });
+    let cols = table::shown_at(&Sort::COLUMNS, area.width);
+    let columns: Vec<Column> = cols.iter().map(|c| c.column()).collect();
     let t = heap.basis.totals;
     let bytes = |b: u64, total: u64| if relative { share(b, total) } else { human_bytes(b) };
     let sites = &heap.sites;
     let format_row = |index: usize| -> Vec<String> {
         let site = &sites[index];
         let h = site.heap;
-        let mut cells = vec![bytes(h.bytes, t.bytes)];
-        if wide {
-            cells.push(if relative { share(h.blocks, t.blocks) } else { h.blocks.to_string() });
-        }
-        cells.push(bytes(h.bytes_at_peak, t.bytes_at_peak));
-        cells.push(bytes(h.bytes_at_end, t.bytes_at_end));
-        if wide {
-            cells.push(bytes(site.max_bytes, t.bytes_at_peak));
-        }
-        cells.push(if site.line > 0 { format!("{}:{}", site.name, site.line) } else { site.name.clone() });
-        cells
+        cols.iter()
+            .map(|col| match col {
+                Sort::Allocated => bytes(h.bytes, t.bytes),
+                Sort::Blocks if relative => share(h.blocks, t.blocks),
+                Sort::Blocks => h.blocks.to_string(),
+                Sort::AtPeak => bytes(h.bytes_at_peak, t.bytes_at_peak),
+                Sort::Leaked => bytes(h.bytes_at_end, t.bytes_at_end),
+                Sort::SiteMax => bytes(site.max_bytes, t.bytes_at_peak),
+                Sort::Site if site.line > 0 => format!("{}:{}", site.name, site.line),
+                Sort::Site => site.name.clone(),
+            })
+            .collect()
     };
     table::draw(frame, area, &columns, sites.len(), cursor, format_row, |_| false);
 }

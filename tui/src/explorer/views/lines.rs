@@ -294,15 +294,10 @@ impl State {
 
     fn step(&mut self, action: Action, page: usize) {
         use Action as A;
-        let len = self.rows().len();
-        let page = page as isize;
+        if self.cursor.apply(action, self.rows().len(), page) {
+            return;
+        }
         match action {
-            A::Up => self.cursor.step(-1, len),
-            A::Down => self.cursor.step(1, len),
-            A::PageUp => self.cursor.step(-page, len),
-            A::PageDown => self.cursor.step(page, len),
-            A::Top => self.cursor.selected = 0,
-            A::Bottom => self.cursor.selected = len.saturating_sub(1),
             A::SortNext | A::SortPrev => {
                 self.sort = self.sort.step(action == A::SortNext);
                 self.sort_rows();
@@ -346,17 +341,12 @@ impl View for State {
 
     /// Searches the source text of the lines.
     fn find(&mut self, needle: &str, forward: bool, include_current: bool, _ctx: &Ctx) -> bool {
-        let rows = self.rows();
-        let len = rows.len();
-        let start = self.cursor.selected;
-        let first = usize::from(!include_current);
-        let found = (first..len + first)
-            .map(|step| if forward { (start + step) % len } else { (start + len - step % len) % len })
-            .find(|&index| rows[index].source.as_ref().is_some_and(|s| s.to_lowercase().contains(needle)));
-        if let Some(index) = found {
-            self.cursor.selected = index;
-        }
-        found.is_some()
+        let (mut cursor, rows) = (self.cursor, self.rows());
+        let found = cursor.find(rows.len(), forward, include_current, |i| {
+            rows[i].source.as_ref().is_some_and(|s| s.to_lowercase().contains(needle))
+        });
+        self.cursor = cursor;
+        found
     }
 
     fn draw(&mut self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
@@ -397,30 +387,33 @@ impl Col {
         Column { title, width, align }
     }
 
-    /// The columns that fit `width`, dropping the least needed first (the
-    /// calls, unknown per line today; then self and time, which samples
-    /// and % stand in for).
-    fn fitting(width: u16) -> &'static [Col] {
-        use Col::*;
-        match width {
-            100.. => &[Line, Samples, SelfSamples, Time, Percent, Calls, Bytes, Source],
-            72.. => &[Line, Samples, SelfSamples, Time, Percent, Bytes, Source],
-            56.. => &[Line, Samples, Percent, Bytes, Source],
-            _ => &[Line, Samples, Source],
-        }
-    }
+    /// Every column, each with the least table width that shows it: the
+    /// least needed are dropped first (the calls, unknown per line today;
+    /// then self and time, which samples and % stand in for).
+    const ALL: [(Col, u16); 8] = [
+        (Col::Line, 0),
+        (Col::Samples, 0),
+        (Col::SelfSamples, 72),
+        (Col::Time, 72),
+        (Col::Percent, 56),
+        (Col::Calls, 100),
+        (Col::Bytes, 56),
+        (Col::Source, 0),
+    ];
 
-    /// Diff mode's columns that fit `width`: the changes replace self
-    /// samples, % and calls first.
-    fn fitting_diff(width: u16) -> &'static [Col] {
-        use Col::*;
-        match width {
-            120.. => &[Line, Samples, SelfSamples, Time, TimeChange, Percent, Bytes, BytesChange, Source],
-            80.. => &[Line, Samples, Time, TimeChange, Bytes, BytesChange, Source],
-            56.. => &[Line, Samples, TimeChange, Source],
-            _ => &[Line, TimeChange, Source],
-        }
-    }
+    /// Diff mode's columns: the changes replace self samples, % and calls
+    /// first.
+    const ALL_DIFF: [(Col, u16); 9] = [
+        (Col::Line, 0),
+        (Col::Samples, 56),
+        (Col::SelfSamples, 120),
+        (Col::Time, 80),
+        (Col::TimeChange, 0),
+        (Col::Percent, 120),
+        (Col::Bytes, 80),
+        (Col::BytesChange, 80),
+        (Col::Source, 0),
+    ];
 }
 
 /// `part` as a share of `total`, or the dash when there is no total.
@@ -545,7 +538,7 @@ fn draw(frame: &mut Frame, area: Rect, state: &mut State, ctx: &Ctx) {
         );
         return;
     }
-    let cols = if state.diff.is_some() { Col::fitting_diff(area.width) } else { Col::fitting(area.width) };
+    let cols = table::shown_at(if state.diff.is_some() { &Col::ALL_DIFF } else { &Col::ALL }, area.width);
     let columns: Vec<Column> = cols.iter().map(|c| c.column()).collect();
     let basis = ctx.profile.analysis.basis();
     let (rows, hottest, summary) = (&table.rows, table.hottest_line, &state.summary);

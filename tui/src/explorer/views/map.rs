@@ -323,20 +323,6 @@ impl State {
         }
     }
 
-    fn step(&mut self, action: Action, page: usize) {
-        let len = self.callees.len();
-        let page = page as isize;
-        match action {
-            Action::Up => self.cursor.step(-1, len),
-            Action::Down => self.cursor.step(1, len),
-            Action::PageUp => self.cursor.step(-page, len),
-            Action::PageDown => self.cursor.step(page, len),
-            Action::Top => self.cursor.selected = 0,
-            Action::Bottom => self.cursor.selected = len.saturating_sub(1),
-            _ => {}
-        }
-    }
-
     fn focus_name<'a>(&self, profile: &'a Profile) -> &'a str {
         self.focus.map_or("the whole program", |f| profile.report.functions[f as usize].name.as_str())
     }
@@ -377,7 +363,7 @@ impl View for State {
             Action::ShowEdges => ViewKind::Edges,
             Action::ShowLines => ViewKind::Lines,
             other => {
-                self.step(other, ctx.page_rows);
+                self.cursor.apply(other, self.callees.len(), ctx.page_rows);
                 return Outcome::Nothing;
             }
         };
@@ -391,17 +377,10 @@ impl View for State {
     }
 
     fn find(&mut self, needle: &str, forward: bool, include_current: bool, _ctx: &Ctx) -> bool {
-        let len = self.callees.len();
-        let start = self.cursor.selected;
-        let first = usize::from(!include_current);
-        for step in first..len + first {
-            let index = if forward { (start + step) % len } else { (start + len - step % len) % len };
-            if self.callees[index].name.to_lowercase().contains(needle) {
-                self.cursor.selected = index;
-                return true;
-            }
-        }
-        false
+        let callees = &self.callees;
+        self.cursor.find(callees.len(), forward, include_current, |index| {
+            callees[index].name.to_lowercase().contains(needle)
+        })
     }
 
     fn draw(&mut self, frame: &mut Frame, area: Rect, ctx: &Ctx) {

@@ -16,9 +16,8 @@
 use crate::explorer::action::Action;
 use crate::explorer::app::ViewKind;
 use crate::explorer::baseline::{Baseline, SampledChange};
-use crate::explorer::views::edges::{Columns, digits, elide, fit, name_width};
 use crate::explorer::views::{Ctx, Outcome, View};
-use crate::explorer::widgets::table::{self, Align, Column, Cursor};
+use crate::explorer::widgets::table::{self, Align, Column, Columns, Cursor, digits, elide, fit, name_width};
 use crate::report_view::units::{NONE, human_bytes, percent, seconds};
 use proftui_core::analysis::{Basis, HeapFigures, Tree, TreeNode, Weight};
 use proftui_core::report::{Function, FunctionId, Report};
@@ -384,15 +383,12 @@ impl Built {
         let len = order.len();
         let current = self.rows.get(cursor.selected).map_or(Tree::ROOT, |r| r.id);
         let start = order.iter().position(|&id| id == current).unwrap_or(0);
-        let first = usize::from(!include_current);
-        for step in first..len + first {
-            let at = if forward { (start + step) % len } else { (start + len - step % len) % len };
-            if self.tree.node(order[at]).function.is_some_and(|f| matching[f as usize]) {
-                cursor.selected = if self.tree.is_inverted() { at } else { self.reveal(order[at]) };
-                return true;
-            }
-        }
-        false
+        let found = table::find_wrapping(len, start, forward, include_current, |at| {
+            self.tree.node(order[at]).function.is_some_and(|f| matching[f as usize])
+        });
+        let Some(at) = found else { return false };
+        cursor.selected = if self.tree.is_inverted() { at } else { self.reveal(order[at]) };
+        true
     }
 }
 
@@ -445,15 +441,11 @@ impl View for State {
         }
         let (built, cursor) = self.parts(ctx);
         let len = built.rows.len();
-        let page = ctx.page_rows as isize;
+        if cursor.apply(action, len, ctx.page_rows) {
+            return Outcome::Nothing;
+        }
         let at = cursor.selected.min(len.saturating_sub(1));
         match action {
-            A::Up => cursor.step(-1, len),
-            A::Down => cursor.step(1, len),
-            A::PageUp => cursor.step(-page, len),
-            A::PageDown => cursor.step(page, len),
-            A::Top => cursor.selected = 0,
-            A::Bottom => cursor.selected = len.saturating_sub(1),
             // On an open node, into its first child.
             A::Expand if !built.expand(at) && built.rows[at].open => cursor.selected = at + 1,
             // On a closed node, up to its parent.
@@ -1099,7 +1091,13 @@ pub(super) mod diff_fixture {
 
     /// `new` explored against `base`.
     pub fn diff(base: Report, new: Report) -> Profile {
-        Profile::diff(Arc::new(base), PathBuf::from("base.json"), Arc::new(new), PathBuf::from("new.json"))
+        Profile::diff(
+            Arc::new(base),
+            PathBuf::from("base.json"),
+            Arc::new(new),
+            PathBuf::from("new.json"),
+            &Default::default(),
+        )
     }
 
     /// The changed taylor against the taylor fixture.
