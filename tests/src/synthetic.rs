@@ -465,6 +465,7 @@ impl Generator {
                 bytes_at_end: leaked * per_block,
                 blocks_at_end: leaked,
                 max_bytes: at_peak.max(1) * per_block,
+                max_blocks: at_peak.max(1),
             });
         }
         let peak_bytes = sites.iter().map(|s| s.bytes_at_peak).sum::<u64>();

@@ -199,6 +199,26 @@ fn callgrind_annotate_reads_taylor_with_the_reports_figures_and_exact_calls() {
     }
     assert!(callgrind.starts_with("# callgrind format\n"));
     assert!(callgrind.contains("\npositions: line\n") && callgrind.contains("\nevents: Samples Bytes\n"));
+
+    // benchmark calls taylor_exp and taylor_sin once a run, from code
+    // that is not probed: each has one caller, the one the samples show,
+    // called exactly once (not the count on (root) plus a sampled call).
+    for function in [&exp, &sin] {
+        let callers = annotate_callers(&file, &annotate_key(function));
+        assert_eq!(callers.values().sum::<u64>(), 1, "{function}: {callers:?}");
+        assert!(!callers.contains_key("???:(root)"), "{callers:?}");
+    }
+    // proftui's own callgrind import reads the same counts back.
+    let imported = flat_json(&file);
+    let row = |name: &str| imported["rows"].as_array().unwrap().iter().find(|r| r["name"] == name).cloned();
+    for (name, calls) in [
+        ("taylor::taylor_exp", 1),
+        ("taylor::taylor_sin", 1),
+        ("taylor::factorial", from_exp + from_sin + recursive),
+    ] {
+        let row = row(name).unwrap_or_else(|| panic!("{name} is imported"));
+        assert_eq!(row["calls"]["calls_total"].as_u64(), Some(calls), "{name}: {row}");
+    }
 }
 
 #[test]

@@ -386,8 +386,8 @@ fn dhat_export_has_valgrinds_fields_and_dh_view_shows_the_reports_bytes() {
     assert_eq!(collect.len(), 1, "{ours}");
     let site = |field: &str| collect[0][field].as_u64().unwrap();
     assert_eq!(
-        [site("tb"), site("tbk"), site("gb"), site("gbk"), site("mb"), site("eb")],
-        [COLLECT_BYTES, 1, COLLECT_BYTES, 1, COLLECT_BYTES, 0]
+        [site("tb"), site("tbk"), site("gb"), site("gbk"), site("mb"), site("mbk"), site("eb")],
+        [COLLECT_BYTES, 1, COLLECT_BYTES, 1, COLLECT_BYTES, 1, 0]
     );
 
     // DHAT's own viewer loads it and shows the same totals.
@@ -396,6 +396,8 @@ fn dhat_export_has_valgrinds_fields_and_dh_view_shows_the_reports_bytes() {
     let total = format!("Total:     {},{} bytes (100%", &total[..total.len() - 3], &total[total.len() - 3..]);
     assert!(shown.contains(&total), "{total} not in\n{shown}");
     assert!(shown.contains("At t-gmax: 800,000 bytes (100%) in 1 blocks (100%)"), "{shown}");
+    // The site's maximum is its one block, not "in 0 blocks, avg size ∞".
+    assert!(shown.contains("Max:       800,000 bytes in 1 blocks, avg size 800,000 bytes"), "{shown}");
     assert!(shown.contains(&format!("{COLLECT_SUM} (")), "{shown}");
 }
 
@@ -494,6 +496,63 @@ fn speedscope_export_follows_speedscopes_schema_and_weighs_what_the_report_holds
         .map(|(_, w)| w.as_u64().unwrap())
         .sum();
     assert_eq!(below, COLLECT_BYTES);
+}
+
+// ---------------------------------------------------------------------------
+// weighted samples
+
+/// A folded-stacks file of 1000 samples in four distinct stacks, one of
+/// them on two lines: main 100 self; work 300 self (500 with helper's 200
+/// under it); helper 400 + 200 = 600 self. Each line is one sample of the
+/// report weighing its count.
+const FOLDED: &str = "main 100\nmain;work 300\nmain;helper 400\nmain;work;helper 190\nmain;work;helper 10\n";
+
+/// An imported report's samples weigh their counts: every export counts
+/// them that many times, never once per sample.
+#[test]
+fn exports_of_a_folded_import_count_each_sample_its_weight() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("input.folded");
+    std::fs::write(&input, FOLDED).unwrap();
+
+    // Folded out: the very stacks and counts that came in.
+    let folded = dir.path().join("out.folded");
+    export_to(&input, "folded", &folded);
+    let mut stacks: Vec<(String, u64)> = std::fs::read_to_string(&folded)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let (stack, count) = line.rsplit_once(' ').unwrap();
+            (stack.to_string(), count.parse().unwrap())
+        })
+        .collect();
+    stacks.sort();
+    let expected = [("main", 100), ("main;helper", 400), ("main;work", 300), ("main;work;helper", 200)];
+    assert_eq!(stacks, expected.map(|(stack, count)| (stack.to_string(), count)));
+
+    // pprof: one type, the imported event, whose values add up to 1000;
+    // go tool pprof's flat and cum per function are the file's.
+    let pprof = dir.path().join("out.pb.gz");
+    export_to(&input, "pprof", &pprof);
+    let pprof = pprof.to_str().unwrap();
+    let raw = run("go", &["tool", "pprof", "-raw", pprof]);
+    assert!(raw.contains("samples/count[dflt]\n"), "{raw}");
+    let counted: i64 = raw_samples(&raw).iter().map(|(values, _)| values.iter().sum::<i64>()).sum();
+    assert_eq!(counted, 1000, "{raw}");
+    let top = run("go", &["tool", "pprof", "-top", "-nodecount=100", "-nodefraction=0", pprof]);
+    let rows = top_rows(&top);
+    let figures = |name: &str| {
+        let row = rows.iter().find(|r| r.place == name).unwrap_or_else(|| panic!("no {name} in\n{top}"));
+        (row.flat, row.cum)
+    };
+    assert_eq!([figures("main"), figures("work"), figures("helper")], [(100, 1000), (300, 500), (600, 600)]);
+
+    // speedscope: weights in the file's unit, adding up to 1000.
+    let speedscope = dir.path().join("out.speedscope.json");
+    export_to(&input, "speedscope", &speedscope);
+    let file: serde_json::Value = serde_json::from_slice(&std::fs::read(&speedscope).unwrap()).unwrap();
+    assert_eq!(check_speedscope(&file), [1000]);
+    assert_eq!(file["profiles"][0]["unit"], "none");
 }
 
 // ---------------------------------------------------------------------------

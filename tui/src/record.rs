@@ -23,11 +23,7 @@ pub fn run(args: &RecordArgs) -> Result<ExitCode> {
         cpu: all || args.cpu,
         calls: all || args.calls,
         heap: all || args.heap,
-        min_samples: args.min_samples,
-        budget_s: args.budget,
-        frequency_hz: args.frequency,
-        rounds: args.repeat,
-        ..RecordOptions::default()
+        ..args.pass.record_options()
     };
     eprintln!(
         "recording {} · {}",

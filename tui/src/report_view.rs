@@ -3,8 +3,6 @@
 //! from [`proftui_core::analysis`], and this module only lays them out.
 
 mod edges;
-#[cfg(test)]
-mod fixture;
 mod flat;
 mod header;
 mod heap;
@@ -170,6 +168,7 @@ impl Output<'_> {
 mod tests {
     use super::*;
     use crate::commands::exit_code_for;
+    use proftui_core::analysis::fixtures;
     use std::path::PathBuf;
 
     fn args(view: ReportView) -> ReportArgs {
@@ -185,7 +184,7 @@ mod tests {
     }
 
     fn show(args: &ReportArgs) -> String {
-        render(&fixture::taylor(), args).expect("the view renders")
+        render(&fixtures::taylor_for_views(), args).expect("the view renders")
     }
 
     fn main_thread(view: ReportView) -> ReportArgs {
@@ -250,7 +249,7 @@ mod tests {
 
     #[test]
     fn absent_passes_are_named() {
-        let mut report = fixture::taylor();
+        let mut report = fixtures::taylor_for_views();
         report.calls = None;
         report.cpu = None;
         let text = render(&report, &args(ReportView::Flat)).expect("renders");
@@ -424,7 +423,7 @@ mod tests {
 
     #[test]
     fn bad_requests_are_one_line_and_exit_2() {
-        let report = fixture::taylor();
+        let report = fixtures::taylor_for_views();
         let fail = |args: &ReportArgs| {
             let error = render(&report, args).expect_err("refused");
             (format!("{error:#}"), exit_code_for(&error))
@@ -446,7 +445,7 @@ mod tests {
         assert!(thread.starts_with("no thread is named or numbered `gui`") && code == 2, "{thread}");
         let (sort, code) = fail(&ReportArgs { sort: Some(CliSortKey::Name), ..args(ReportView::Tree) });
         assert_eq!((sort.as_str(), code), ("--sort does not apply to the tree view", 2));
-        let mut no_heap = fixture::taylor();
+        let mut no_heap = fixtures::taylor_for_views();
         no_heap.heap = None;
         let error = render(&no_heap, &args(ReportView::Heap)).expect_err("no heap pass");
         assert_eq!(exit_code_for(&error), 2);

@@ -280,6 +280,7 @@ mod tests {
                 bytes_at_end: 0,
                 blocks_at_end: 0,
                 max_bytes: 8,
+                max_blocks: 1,
             }],
             total_bytes: 8,
             total_blocks: 1,

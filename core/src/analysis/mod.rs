@@ -45,8 +45,8 @@ mod lookup;
 mod sort;
 mod tree;
 
-#[cfg(test)]
-mod fixtures;
+#[cfg(any(test, feature = "test-support"))]
+pub mod fixtures;
 
 pub use basis::{Basis, CallsBasis, CpuBasis, HeapBasis};
 pub use edges::{Direction, EdgeRow, Reach};

@@ -16,10 +16,19 @@
 //!   probed, or no calls pass) still needs a positive count to be read as
 //!   a call at all — `callgrind_annotate` adds the cost after `calls=0`
 //!   to the caller's self cost — so it carries `calls=1`, and the header
-//!   says so. The calls pass sees probed functions only, so the calls it
-//!   counted from unprobed code sit on `(root)` → function: a probed
-//!   function called from unprobed code shows its exact count there, and
-//!   one more per sampled unprobed caller.
+//!   says so.
+//! - The calls pass sees probed functions only: the calls of a probed
+//!   function `f` made from unprobed code are counted on `P` → `f`, `P`
+//!   the nearest probed frame above (`(root)` when none). When the samples
+//!   and heap stacks show exactly one caller of `f` below `P` and it is
+//!   unprobed, the exact count goes on that caller's call of `f` and the
+//!   `P` → `f` call (which holds no cost) is left out, so `f`'s calls add
+//!   up to the exact count (taylor's `compute` → `taylor_exp`, once per
+//!   run). The samples cannot show callers that were never sampled: the
+//!   count then also holds their calls. With two or more such callers
+//!   the split of the count is unknown: it stays on `P` → `f`, each
+//!   sampled caller's call carries the `calls=1` marker, and `f`'s calls
+//!   read back one too many per such caller.
 //! - A call's inclusive cost counts only calls that are the outermost of
 //!   the callee on their stack, so a function's incoming calls add up to
 //!   its inclusive cost once per sample, however deep it recurses (the
@@ -27,11 +36,11 @@
 //!   root of a stack are called from a function named `(root)`, whose
 //!   inclusive cost is the whole profile.
 
-use super::graph::{Edge, call_edges};
+use super::graph::{Caller, Edge, call_edges};
 use super::{ExportError, run_params, run_title};
 use crate::analysis::{Analysis, Filter, HeapFigures};
-use crate::report::{FunctionId, Report};
-use std::collections::{BTreeMap, HashMap};
+use crate::report::{FunctionId, NodeId, ROOT, Report};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::io::Write;
 
@@ -103,8 +112,10 @@ fn render(analysis: &Analysis<'_>) -> String {
             cost.1 += bytes;
         }
     }
+    let mut edges = call_edges(analysis);
+    give_counts_to_unprobed_callers(analysis, &mut edges);
     let mut calls_of: BTreeMap<Who, Vec<(FunctionId, Edge)>> = BTreeMap::new();
-    for ((caller, callee), edge) in call_edges(analysis) {
+    for ((caller, callee), edge) in edges {
         let who = caller.map_or(Who::Root, Who::Function);
         calls_of.entry(who).or_default().push((callee, edge));
     }
@@ -159,6 +170,59 @@ fn render(analysis: &Analysis<'_>) -> String {
     }
     let _ = writeln!(text, "\ntotals: {totals}");
     text
+}
+
+/// Moves each exact count the calls pass made on `P` → `f` from unprobed
+/// code onto the one unprobed caller of `f` that the sampled and heap
+/// stacks show below `P`, and drops the `P` → `f` call (see the module
+/// doc). Leaves every other edge as it is.
+fn give_counts_to_unprobed_callers(
+    analysis: &Analysis<'_>,
+    edges: &mut BTreeMap<(Caller, FunctionId), Edge>,
+) {
+    let report = analysis.report();
+    let nodes = report.nodes.len();
+    let mut probed = vec![false; report.functions.len()];
+    for (id, calls) in analysis.calls.iter().enumerate().skip(1) {
+        if calls.is_some() {
+            probed[analysis.function(id as NodeId) as usize] = true;
+        }
+    }
+    // The nearest probed function above each node (`None`: the root);
+    // parents have smaller ids, so one forward sweep.
+    let mut owner: Vec<Caller> = vec![None; nodes];
+    // (P, f) → the callers of f below P on sampled or heap stacks.
+    let mut callers: HashMap<(Caller, FunctionId), BTreeSet<Caller>> = HashMap::new();
+    for id in 1..nodes {
+        let node = id as NodeId;
+        let parent = analysis.parent(node);
+        let caller = (parent != ROOT).then(|| analysis.function(parent));
+        owner[id] = match caller {
+            Some(function) if probed[function as usize] => caller,
+            _ => owner[parent as usize],
+        };
+        let function = analysis.function(node);
+        let seen = analysis.calls[id].is_none()
+            || analysis.subtree_samples[id] > 0
+            || analysis.subtree_heap.get(id).is_some_and(|h| h.bytes > 0);
+        if seen && probed[function as usize] {
+            callers.entry((owner[id], function)).or_default().insert(caller);
+        }
+    }
+    let moves: Vec<((Caller, FunctionId), Caller)> = edges
+        .iter()
+        .filter(|(_, edge)| edge.calls.is_some() && edge.callee_samples == 0 && edge.callee_bytes == 0)
+        .filter_map(|(&(owner, function), _)| {
+            let seen = callers.get(&(owner, function))?;
+            let only = *seen.first().filter(|_| seen.len() == 1)?;
+            (only != owner).then_some(((owner, function), only))
+        })
+        .collect();
+    for ((owner, function), caller) in moves {
+        let Some(counted) = edges.remove(&(owner, function)) else { continue };
+        let edge = edges.entry((caller, function)).or_default();
+        *edge.calls.get_or_insert(0) += counted.calls.unwrap_or(0);
+    }
 }
 
 /// The header: what was run, and what each event and count means.
@@ -268,6 +332,86 @@ totals: 10 700
         assert_eq!(body, expected);
         assert!(text.starts_with("# callgrind format\nversion: 1\n"));
         assert!(text.contains("\nevents: Samples Bytes\n"));
+    }
+
+    /// `f` is probed and called 3 times a run from unprobed code; the
+    /// samples show it below `callers` (unprobed, called from the root),
+    /// 2 samples in each `f`.
+    fn called_from_unprobed(callers: &[&str]) -> Report {
+        use crate::report::build::ReportBuilder;
+        use crate::report::{CallProfile, CallStat, CpuProfile, PassKind, Sample};
+        let mut b = ReportBuilder::new(crate::report::build::tests::run_info());
+        let f = b.function("f", Some("/src/t.rs"), Some(10));
+        let thread = b.thread(PassKind::Cpu, 1, "main");
+        let mut samples = Vec::new();
+        for (i, name) in callers.iter().enumerate() {
+            let caller = b.function(name, Some("/src/t.rs"), Some(20 + i as u32));
+            let at = b.node(ROOT, caller, 21 + i as u32);
+            let leaf = b.node(at, f, 11);
+            samples.extend([leaf, leaf].map(|node| Sample { node, thread, time_ns: 0, weight: 1 }));
+        }
+        b.set_cpu(CpuProfile {
+            requested_hz: 100.0,
+            achieved_hz: 100.0,
+            cpu_s: 0.01 * samples.len() as f64,
+            wall_s: 0.01 * samples.len() as f64,
+            repeats: 1,
+            dropped: 0,
+            samples,
+            rounds: vec![],
+        });
+        let calls_thread = b.thread(PassKind::Calls, 2, "main");
+        let probed = b.node(ROOT, f, 0);
+        let stat = CallStat { node: probed, thread: calls_thread, calls: 3, inclusive_ns: 0, self_ns: 0 };
+        b.set_calls(CallProfile { repeats: 1, stats: vec![stat], unmatched_exits: 0 });
+        b.finish()
+    }
+
+    /// Every `calls=` count of a call of `f`, with its caller, in file
+    /// order (names decompressed).
+    fn calls_of_f(text: &str) -> Vec<(String, u64)> {
+        let mut names: HashMap<String, String> = HashMap::new();
+        let mut name = |spec: &str| match spec.split_once(") ") {
+            Some((id, name)) => {
+                names.insert(format!("{id})"), name.to_string());
+                name.to_string()
+            }
+            None => names[spec].clone(),
+        };
+        let (mut caller, mut callee) = (String::new(), String::new());
+        let mut found = Vec::new();
+        for line in text.lines() {
+            if let Some(spec) = line.strip_prefix("fn=") {
+                caller = name(spec);
+            } else if let Some(spec) = line.strip_prefix("cfn=") {
+                callee = name(spec);
+            } else if let Some(calls) = line.strip_prefix("calls=")
+                && callee == "f"
+            {
+                found.push((caller.clone(), calls.split(' ').next().unwrap().parse().unwrap()));
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn the_exact_count_goes_to_the_one_sampled_unprobed_caller() {
+        let text = exported(&called_from_unprobed(&["t::run"]));
+        // (root) calls t::run (the marker) and no longer f; t::run calls f
+        // 3 times, the calls pass's count, with f's 2 samples.
+        assert_eq!(calls_of_f(&text), [("t::run".to_string(), 3)]);
+        assert!(text.contains("\nfn=(2)\ncfn=(3)\ncalls=3 10\n21 2\n"), "{text}");
+    }
+
+    #[test]
+    fn with_two_unprobed_callers_the_count_stays_on_the_root() {
+        let text = exported(&called_from_unprobed(&["t::a", "t::b"]));
+        // Which of a and b made the 3 calls is unknown: (root) keeps them,
+        // each caller's call is marked with calls=1.
+        assert_eq!(
+            calls_of_f(&text),
+            [("(root)".to_string(), 3), ("t::a".to_string(), 1), ("t::b".to_string(), 1)]
+        );
     }
 
     #[test]

@@ -6,12 +6,13 @@
 //! (DHAT prints `0xADDR: function (file:line:column)`; the report keeps no
 //! addresses or columns). Figures are the heap pass's as recorded: totals
 //! over all its runs (`tb`/`tbk`), live at the global peak (`gb`/`gbk`),
-//! live at the end (`eb`/`ebk`), the site's own largest live total (`mb`).
+//! live at the end (`eb`/`ebk`), the site's own largest live total and its
+//! blocks then (`mb`/`mbk`).
 //!
 //! What the report does not keep is left out or zero, never made up: no
 //! block lifetimes (`tl` is absent, so the viewer shows no average
-//! lifetime), no block count at a site's maximum (`mbk` is 0; the viewer
-//! requires the field), no process id (`pid` is 0). Times are in
+//! lifetime), no process id (`pid` is 0), and `mbk` is 0 for a report
+//! recorded before the block count at a site's maximum was kept. Times are in
 //! microseconds from the start of the heap pass.
 
 use super::ExportError;
@@ -67,7 +68,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> Result<(), ExportError> {
             tb: site.total_bytes,
             tbk: site.total_blocks,
             mb: site.max_bytes,
-            mbk: 0,
+            mbk: site.max_blocks,
             gb: site.bytes_at_peak,
             gbk: site.blocks_at_peak,
             eb: site.bytes_at_end,

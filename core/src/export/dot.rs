@@ -34,7 +34,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> Result<(), ExportError> {
     let Some(cpu) = &report.cpu else {
         return Err(ExportError::MissingPass { format: FORMAT, pass: "cpu" });
     };
-    if cpu.samples.is_empty() {
+    if cpu.total_weight() == 0 {
         return Err(ExportError::NoSamples { format: FORMAT });
     }
     let analysis = Analysis::new(report, &Filter::default());

@@ -4,8 +4,9 @@
 //! number of cpu samples whose stack it is. Lines are sorted, so equal
 //! reports give equal files.
 //!
-//! - Weights are samples, never divided: they add up to the cpu pass's
-//!   sample count.
+//! - Counts are samples, never divided: a sample counts its weight (1 when
+//!   recorded, an imported file's count or cost otherwise), so they add up
+//!   to the cpu pass's total weight.
 //! - Threads are merged, as in the explorer's flame graph: a stack is the
 //!   same stack on any thread (no thread-name prefix frame).
 //! - Lines are not part of a frame: the calls a function made from two

@@ -173,6 +173,7 @@ pub(crate) mod tests {
             bytes_at_end: 0,
             blocks_at_end: 0,
             max_bytes: 100,
+            max_blocks: 1,
         };
         b.set_heap(HeapProfile {
             sites: vec![site],

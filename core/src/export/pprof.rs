@@ -13,9 +13,14 @@
 //! convention; the profile's comments say how many runs):
 //!
 //! - with a cpu pass, `samples/count` and `cpu/nanoseconds`: one pprof
-//!   sample per (leaf node, thread), its cpu value the sample count times
-//!   the period, the CPU nanoseconds one sample stands for
+//!   sample per (leaf node, thread), its count the weights of the report's
+//!   samples there summed (1 each when recorded), its cpu value that count
+//!   times the period, the CPU nanoseconds one sample stands for
 //!   ([`CpuProfile::seconds_per_sample`], rounded to a nanosecond);
+//! - with a cpu pass imported from another tool's file, one type named
+//!   after the imported event (`samples/count`, `Ir/count`), the weights
+//!   summed and no `cpu/nanoseconds`: an imported event is not a time
+//!   (the period is 1 of the event);
 //! - with a heap pass, `alloc_objects/count` and `alloc_space/bytes`
 //!   (allocated) and `inuse_objects/count` and `inuse_space/bytes` (still
 //!   live when the run ended, Go's meaning of "in use" at the end of a
@@ -252,11 +257,15 @@ impl<'a> Builder<'a> {
         let report = self.report;
         let has_cpu = report.cpu.is_some();
         let has_heap = report.heap.is_some();
+        let event = report.import.as_ref().map(|i| i.event.as_str());
         let mut types = Vec::new();
         if has_cpu {
-            types.push(self.value_type("samples", "count"));
-            types.push(self.value_type("cpu", "nanoseconds"));
+            types.push(self.value_type(event.unwrap_or("samples"), "count"));
+            if event.is_none() {
+                types.push(self.value_type("cpu", "nanoseconds"));
+            }
         }
+        let cpu_width = types.len();
         if has_heap {
             types.push(self.value_type("alloc_objects", "count"));
             types.push(self.value_type("alloc_space", "bytes"));
@@ -265,7 +274,12 @@ impl<'a> Builder<'a> {
         }
         let width = types.len();
         self.profile.sample_type = types;
-        self.profile.default_sample_type = self.string(if has_cpu { "cpu" } else { "alloc_space" });
+        let default = match (has_cpu, event) {
+            (true, Some(event)) => event,
+            (true, None) => "cpu",
+            (false, _) => "alloc_space",
+        };
+        self.profile.default_sample_type = self.string(default);
         let plugin = self.string(&report.run.plugin_path);
         self.profile.mapping.push(proto::Mapping {
             id: MAPPING_ID,
@@ -280,10 +294,13 @@ impl<'a> Builder<'a> {
         let title = self.string(title.trim_end());
         self.profile.comment.push(title);
         if let Some(cpu) = &report.cpu {
-            self.add_cpu(cpu, width);
+            match event {
+                Some(event) => self.add_imported_cpu(cpu, event, width),
+                None => self.add_cpu(cpu, width),
+            }
         }
         if let Some(heap) = &report.heap {
-            self.add_heap(heap, width, usize::from(has_cpu) * 2);
+            self.add_heap(heap, width, cpu_width);
         }
         self.profile
     }
@@ -295,15 +312,29 @@ impl<'a> Builder<'a> {
         self.profile.duration_nanos = (cpu.wall_s * 1e9).round() as i64;
         let note = format!(
             "cpu: {} samples, {period} ns each, totals over {} runs at {:.1} Hz achieved",
-            cpu.samples.len(),
+            cpu.total_weight(),
             cpu.repeats,
             cpu.achieved_hz
         );
         let note = self.string(&note);
         self.profile.comment.push(note);
+        self.add_samples(cpu, width, |count| vec![count, count.saturating_mul(period)]);
+    }
 
-        // Samples of one leaf on one thread become one pprof sample, in
-        // the order they first occur.
+    /// An imported cpu pass: its weights count `event`, one type of its own.
+    fn add_imported_cpu(&mut self, cpu: &CpuProfile, event: &str, width: usize) {
+        self.profile.period_type = Some(self.value_type(event, "count"));
+        self.profile.period = 1;
+        let note = format!("{event}: {} in all, imported", cpu.total_weight());
+        let note = self.string(&note);
+        self.profile.comment.push(note);
+        self.add_samples(cpu, width, |count| vec![count]);
+    }
+
+    /// Samples of one leaf on one thread become one pprof sample, in the
+    /// order they first occur, its count their weights summed; `values`
+    /// turns the count into the cpu types' values.
+    fn add_samples(&mut self, cpu: &CpuProfile, width: usize, values: impl Fn(i64) -> Vec<i64>) {
         let mut order: Vec<(NodeId, u32)> = Vec::new();
         let mut counts: HashMap<(NodeId, u32), i64> = HashMap::new();
         for sample in &cpu.samples {
@@ -311,14 +342,13 @@ impl<'a> Builder<'a> {
                 order.push((sample.node, sample.thread));
                 0
             });
-            *count += 1;
+            *count = count.saturating_add(i64::try_from(sample.weight).unwrap_or(i64::MAX));
         }
         let key = self.string("thread");
         for (node, thread) in order {
-            let count = counts[&(node, thread)];
+            let cpu_values = values(counts[&(node, thread)]);
             let mut value = vec![0; width];
-            value[0] = count;
-            value[1] = count * period;
+            value[..cpu_values.len()].copy_from_slice(&cpu_values);
             let name = self.thread_name(thread);
             let label = proto::Label { key, str: self.string(&name) };
             let location_id = self.stack(node);

@@ -11,8 +11,10 @@
 //! - with a cpu pass, one per thread of the pass, in thread order: every
 //!   sample in recording order (round after round), its stack root first,
 //!   weighing the CPU nanoseconds one sample stands for (the pass's CPU
-//!   seconds over its samples, rounded to a nanosecond, as pprof's period).
-//!   Weights are totals over all runs of the pass, not per run;
+//!   seconds over its samples, rounded to a nanosecond, as pprof's period)
+//!   times the sample's weight (1 when recorded). Weights are totals over
+//!   all runs of the pass, not per run. An imported cpu pass counts
+//!   events, not time: its samples weigh their weights, in unit `none`;
 //! - with a heap pass, one more: one sample per allocation site, weighing
 //!   the bytes it allocated (a total over the heap pass's runs).
 //!
@@ -81,26 +83,32 @@ pub fn write(report: &Report, out: &mut dyn Write) -> Result<(), ExportError> {
     let mut frames = Frames { report, index: HashMap::new(), frames: Vec::new(), stacks: HashMap::new() };
     let mut profiles = Vec::new();
     if let Some(cpu) = &report.cpu {
-        let weight = period_ns(cpu).max(0) as u64;
+        // What one unit of a sample's weight weighs here.
+        let (unit, per_weight) = match &report.import {
+            Some(_) => ("none", 1),
+            None => ("nanoseconds", period_ns(cpu).max(0) as u64),
+        };
         let mut threads: Vec<u32> = cpu.samples.iter().map(|s| s.thread).collect();
         threads.sort_unstable();
         threads.dedup();
         for thread in threads {
-            let samples: Vec<Vec<usize>> =
-                cpu.samples.iter().filter(|s| s.thread == thread).map(|s| frames.stack(s.node)).collect();
+            let (samples, weights): (Vec<Vec<usize>>, Vec<u64>) = cpu
+                .samples
+                .iter()
+                .filter(|s| s.thread == thread)
+                .map(|s| (frames.stack(s.node), s.weight.saturating_mul(per_weight)))
+                .unzip();
             let name = report.threads.get(thread as usize).map_or_else(
                 || format!("cpu: thread {thread}"),
                 |t| format!("cpu: thread {} ({})", t.name, t.os_id),
             );
-            profiles.push(sampled(name, "nanoseconds", samples, weight));
+            profiles.push(sampled(name, unit, samples, weights));
         }
     }
     if let Some(heap) = &report.heap {
         let samples: Vec<Vec<usize>> = heap.sites.iter().map(|s| frames.stack(s.node)).collect();
-        let mut profile = sampled("heap: bytes allocated".into(), "bytes", samples, 0);
-        profile.weights = heap.sites.iter().map(|s| s.total_bytes).collect();
-        profile.end_value = profile.weights.iter().sum();
-        profiles.push(profile);
+        let weights = heap.sites.iter().map(|s| s.total_bytes).collect();
+        profiles.push(sampled("heap: bytes allocated".into(), "bytes", samples, weights));
     }
     let run = &report.run;
     let file = File {
@@ -116,9 +124,8 @@ pub fn write(report: &Report, out: &mut dyn Write) -> Result<(), ExportError> {
     out.flush().map_err(|cause| ExportError::Write { format: FORMAT, cause })
 }
 
-/// A sampled profile whose every sample weighs `weight`.
-fn sampled(name: String, unit: &'static str, samples: Vec<Vec<usize>>, weight: u64) -> Profile {
-    let weights = vec![weight; samples.len()];
+/// A sampled profile, one weight per sample.
+fn sampled(name: String, unit: &'static str, samples: Vec<Vec<usize>>, weights: Vec<u64>) -> Profile {
     Profile {
         r#type: "sampled",
         name,

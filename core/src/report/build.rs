@@ -318,6 +318,7 @@ impl ReportBuilder {
                 bytes_at_end: s.bytes_at_end,
                 blocks_at_end: s.blocks_at_end,
                 max_bytes: s.max_bytes,
+                max_blocks: s.max_blocks,
             })
             .collect();
         self.report.heap = Some(HeapProfile {

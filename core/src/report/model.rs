@@ -301,6 +301,10 @@ pub struct HeapSite {
     pub blocks_at_end: u64,
     /// The site's own largest live total.
     pub max_bytes: u64,
+    /// Blocks live at the moment of `max_bytes`. 0 means "not recorded":
+    /// reports written before this field existed read as 0.
+    #[serde(default)]
+    pub max_blocks: u64,
 }
 
 /// Live bytes at a moment of the heap pass.

@@ -80,6 +80,9 @@ pub struct HeapSite {
     /// read the same here (two calls on one line), it is the sum of their
     /// peaks: an upper bound.
     pub max_bytes: u64,
+    /// Blocks live at the moment of `max_bytes` (dhat's `mbk`); summed the
+    /// same way where stacks merge.
+    pub max_blocks: u64,
 }
 
 /// Live bytes at one moment.

@@ -30,6 +30,8 @@ struct ProgramPoint {
     #[serde(default)]
     mb: u64,
     #[serde(default)]
+    mbk: u64,
+    #[serde(default)]
     gb: u64,
     #[serde(default)]
     gbk: u64,
@@ -85,6 +87,7 @@ pub(super) fn read_sites(path: &Path) -> Result<Vec<HeapSite>, HeapError> {
         site.bytes_at_end += pp.eb;
         site.blocks_at_end += pp.ebk;
         site.max_bytes += pp.mb;
+        site.max_blocks += pp.mbk;
     }
     sites.sort_by(|a, b| {
         let key = |f: &Frame| (f.function.clone(), f.file.clone(), f.line);

@@ -69,10 +69,12 @@ fn sites_totals_peak_and_leaks_are_exact() {
     assert_eq!((keep.total_bytes, keep.total_blocks), (100_000, 100));
     assert_eq!((keep.bytes_at_end, keep.blocks_at_end), (100_000, 100));
     assert_eq!((keep.bytes_at_peak, keep.blocks_at_peak, keep.max_bytes), (100_000, 100, 100_000));
+    assert_eq!(keep.max_blocks, 100);
     let churn = site(&data, "churn_fifty_small_blocks");
     assert_eq!((churn.total_bytes, churn.total_blocks), (3_200, 50));
     assert_eq!((churn.bytes_at_end, churn.blocks_at_end), (0, 0));
     assert_eq!((churn.bytes_at_peak, churn.blocks_at_peak, churn.max_bytes), (3_200, 50, 3_200));
+    assert_eq!(churn.max_blocks, 50);
 
     assert_eq!((data.total_bytes, data.total_blocks), (103_200, 150));
     assert_eq!((data.peak_bytes, data.end_bytes, data.end_blocks), (103_200, 100_000, 100));

@@ -46,9 +46,7 @@ impl Sort {
     }
 
     fn step(self, forward: bool) -> Self {
-        let at = Self::ALL.iter().position(|s| *s == self).unwrap_or(0);
-        let len = Self::ALL.len();
-        Self::ALL[if forward { (at + 1) % len } else { (at + len - 1) % len }]
+        table::cycle(&Self::ALL, self, forward)
     }
 }
 

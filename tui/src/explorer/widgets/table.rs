@@ -105,6 +105,16 @@ pub fn find_wrapping(
         .find(|&index| matches(index))
 }
 
+/// The item after `current` in `all` (before it when not `forward`),
+/// wrapping around: the next sort order of a view (`all`, a view's
+/// constant list, is never empty). An item not in `all`
+/// counts as the first.
+pub fn cycle<T: Copy + PartialEq>(all: &[T], current: T, forward: bool) -> T {
+    let at = all.iter().position(|item| *item == current).unwrap_or(0);
+    let len = all.len();
+    all[if forward { (at + 1) % len } else { (at + len - 1) % len }]
+}
+
 /// Columns as wide as needed, each with the rank at which it is dropped
 /// when the table is narrow (highest first); the last is the name.
 pub type Columns<T> = Vec<(T, Column, u8)>;
@@ -246,6 +256,15 @@ mod tests {
         assert_eq!(cursor, Cursor { selected: 4, offset: 1 });
         assert!(!cursor.find(5, true, false, |i| i == 7));
         assert_eq!(cursor.selected, 4, "no match keeps the selection");
+    }
+
+    #[test]
+    fn sorts_cycle_both_ways() {
+        let all = ['a', 'b', 'c'];
+        assert_eq!(cycle(&all, 'a', true), 'b');
+        assert_eq!(cycle(&all, 'c', true), 'a');
+        assert_eq!(cycle(&all, 'a', false), 'c');
+        assert_eq!(cycle(&all, 'x', true), 'b', "an unknown item counts as the first");
     }
 
     #[test]
