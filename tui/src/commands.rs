@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use proftui_core::analysis::LookupError;
 use proftui_core::params::{self, Invocation, ParamError};
 use proftui_core::plugin::{BuildError, InspectError, PluginInfo, resolve_plugin_path};
+use proftui_core::record::Target;
 use proftui_core::report::file::ReportFileError;
 use proftui_core::worker::{Event, RunOptions, RunRecord, Task, WorkerError, WorkerSpec, run_worker};
 use std::io::IsTerminal;
@@ -127,6 +128,22 @@ pub(crate) struct Session {
 }
 
 impl Session {
+    /// Says on stderr what is about to be recorded, and returns it as
+    /// [`record`](proftui_core::record::record) takes it.
+    pub fn recording_target<'a>(&'a self, invocation: &'a Invocation) -> Target<'a> {
+        eprintln!(
+            "recording {} · {}",
+            output::invocation_title(&self.info, invocation),
+            invocation.params_text()
+        );
+        Target {
+            plugin: self.path.clone(),
+            plugin_display: self.display_path.clone(),
+            info: &self.info,
+            invocation,
+        }
+    }
+
     /// Resolves the path (building a missing workspace plugin), registers
     /// Ctrl-C and SIGTERM as cancellation, and asks a worker what the
     /// plugin declares.

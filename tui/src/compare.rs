@@ -7,7 +7,7 @@ use crate::commands::Session;
 use crate::diff_view::{UsageError, present};
 use anyhow::{Context, Result};
 use proftui_core::diff::bare_wall_s;
-use proftui_core::record::{Progress, Target, record};
+use proftui_core::record::{Progress, record};
 use proftui_core::report::Report;
 use proftui_core::report::file::{ReportFileError, save};
 use proftui_core::timing::human_seconds;
@@ -72,17 +72,7 @@ fn record_variant(session: &Session, args: &CompareArgs, variant: &str) -> Resul
     };
     let invocation = session.invocation(&workload)?;
     let options = args.pass.record_options();
-    eprintln!(
-        "recording {} · {}",
-        crate::output::invocation_title(&session.info, &invocation),
-        invocation.params_text()
-    );
-    let target = Target {
-        plugin: session.path.clone(),
-        plugin_display: session.display_path.clone(),
-        info: &session.info,
-        invocation: &invocation,
-    };
+    let target = session.recording_target(&invocation);
     let recording = record(&target, &session.options, &options, |event| {
         if let Progress::Failed(kind, why) = event {
             eprintln!("proftui: error: the {} pass failed: {why}", kind.name());

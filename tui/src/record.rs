@@ -3,9 +3,8 @@
 
 use crate::cli::RecordArgs;
 use crate::commands::Session;
-use crate::output;
 use anyhow::Result;
-use proftui_core::record::{Progress, RecordOptions, Target, record};
+use proftui_core::record::{Progress, RecordOptions, record};
 use proftui_core::report::file::{ReportFileError, save};
 use proftui_core::report::{PassKind, Report};
 use proftui_core::timing::{Spread, human_seconds};
@@ -25,17 +24,7 @@ pub fn run(args: &RecordArgs) -> Result<ExitCode> {
         heap: all || args.heap,
         ..args.pass.record_options()
     };
-    eprintln!(
-        "recording {} · {}",
-        output::invocation_title(&session.info, &invocation),
-        invocation.params_text()
-    );
-    let target = Target {
-        plugin: session.path.clone(),
-        plugin_display: session.display_path.clone(),
-        info: &session.info,
-        invocation: &invocation,
-    };
+    let target = session.recording_target(&invocation);
     let tty = std::io::stderr().is_terminal();
     let recording = record(&target, &session.options, &options, |event| show(event, tty));
     if tty {
