@@ -8,17 +8,32 @@
 //! redraw (Ctrl-L: a frame that changes nothing on screen, seen as the
 //! few bytes every frame writes) is the floor the pty round trip sets.
 //!
-//! `cargo bench -p proftui-tests --bench explorer_scale`; about two
-//! minutes, most of it generating and saving the large report.
+//! After the table, the steps of opening the large report are timed in
+//! this process, on this thread's CPU clock as well as the wall clock:
+//! loading the file, indexing, the flat profile, the top-down tree, and
+//! the bottom-up tree as the tree view's first visit builds it (its roots
+//! and the hottest chain of callers). Under load the CPU figures are the
+//! steadier ones, but they come from `/proc/thread-self/schedstat`, which
+//! advances in scheduler ticks on some kernels (4 ms on the one measured):
+//! below about 10 ms read the wall figures on a quiet machine.
+//!
+//! `cargo bench -p proftui-tests --bench explorer_scale`; about three
+//! minutes, most of it generating and saving the large report and the
+//! key script. `-- --breakdown` makes only the large report and times
+//! only those steps.
 
 #![allow(clippy::unwrap_used, reason = "a benchmark: a failure stops it with its message")]
 
+use proftui_core::analysis::{Analysis, Filter, Weight};
+use proftui_core::report::Report;
+use proftui_core::report::file::load;
 use proftui_tests::pty::Pty;
 use proftui_tests::release_dir;
 use proftui_tests::synthetic::{self, Shape};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The terminal the explorer runs in.
@@ -36,6 +51,8 @@ const KEY_TIMEOUT: Duration = Duration::from_secs(3);
 const TARGET_KEY_MS: f64 = 50.0;
 /// Rounds of the key script per report.
 const ROUNDS: usize = 5;
+/// Repeats of the in-process breakdown.
+const BREAKDOWN_ROUNDS: usize = 5;
 
 /// One report under test.
 struct Subject {
@@ -86,12 +103,17 @@ fn millis(d: Duration) -> f64 {
 }
 
 fn main() {
-    let bin = release_dir().join("proftui");
+    let breakdown_only = std::env::args().any(|a| a == "--breakdown");
     let dir = tempfile::Builder::new().prefix("proftui-scale-").tempdir().unwrap();
     println!("explorer at scale: synthetic reports in {}", dir.path().display());
 
+    let shapes: &[(&'static str, Shape)] = if breakdown_only {
+        &[("large", Shape::LARGE)]
+    } else {
+        &[("small", Shape::SMALL), ("large", Shape::LARGE)]
+    };
     let mut subjects = Vec::new();
-    for (label, shape) in [("small", Shape::SMALL), ("large", Shape::LARGE)] {
+    for &(label, shape) in shapes {
         let start = Instant::now();
         let report = synthetic::report(&shape);
         let generated = start.elapsed();
@@ -114,6 +136,11 @@ fn main() {
         );
         subjects.push(Subject { label, json, gz });
     }
+    if breakdown_only {
+        breakdown(&subjects[0]);
+        return;
+    }
+    let bin = release_dir().join("proftui");
 
     let mut results: Vec<BTreeMap<String, Spread>> = Vec::new();
     let mut order: Vec<String> = Vec::new();
@@ -166,6 +193,68 @@ fn main() {
         "keys over {TARGET_KEY_MS} ms on the large report: {}",
         if over.is_empty() { "none".into() } else { over.join("; ") }
     );
+    breakdown(&subjects[1]);
+}
+
+/// This thread's CPU time so far (the first field of
+/// `/proc/thread-self/schedstat`, nanoseconds on the CPU).
+fn thread_cpu() -> Duration {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap();
+    Duration::from_nanos(text.split_whitespace().next().unwrap().parse().unwrap())
+}
+
+/// Runs `step`, adding its CPU and wall milliseconds to `cpu` and `wall`.
+fn timed<T>(cpu: &mut Spread, wall: &mut Spread, step: impl FnOnce() -> T) -> T {
+    let (cpu_start, wall_start) = (thread_cpu(), Instant::now());
+    let value = std::hint::black_box(step());
+    cpu.0.push(millis(thread_cpu() - cpu_start));
+    wall.0.push(millis(wall_start.elapsed()));
+    value
+}
+
+/// The steps of opening `subject` and of the tree view's first visit to
+/// the bottom-up tree, timed in this process.
+fn breakdown(subject: &Subject) {
+    let steps = [
+        "load the file (JSON)",
+        "load the file (gzip)",
+        "  of which: read the JSON file",
+        "  of which: parse it as a report",
+        "index (Analysis::new)",
+        "flat profile",
+        "top-down tree",
+        "bottom-up tree: roots",
+        "bottom-up tree: hottest chain of callers",
+    ];
+    let mut cpu = vec![Spread::default(); steps.len()];
+    let mut wall = vec![Spread::default(); steps.len()];
+    for _ in 0..BREAKDOWN_ROUNDS {
+        let [c0, c1, r0, r2, c2, c3, c4, c5, c6] = &mut cpu[..] else { unreachable!() };
+        let [w0, w1, v0, v2, w2, w3, w4, w5, w6] = &mut wall[..] else { unreachable!() };
+        let report = timed(c0, w0, || load(&subject.json).unwrap());
+        drop(timed(c1, w1, || load(&subject.gz).unwrap()));
+        let bytes = timed(r0, v0, || std::fs::read(&subject.json).unwrap());
+        drop(timed(r2, v2, || serde_json::from_slice::<Report>(&bytes).unwrap()));
+        drop(bytes);
+        // Shared, as the explorer holds it.
+        let analysis = timed(c2, w2, || Analysis::shared(Arc::new(report), &Filter::default()));
+        drop(timed(c3, w3, || analysis.flat()));
+        drop(timed(c4, w4, || analysis.tree()));
+        let mut inverted = timed(c5, w5, || analysis.inverted(Weight::Samples));
+        let path = timed(c6, w6, || inverted.hottest_path());
+        assert!(!path.is_empty(), "the bottom-up tree has a hottest chain");
+    }
+    println!();
+    println!(
+        "in-process steps on the {} report, {BREAKDOWN_ROUNDS} rounds; milliseconds, median (min–max)",
+        subject.label
+    );
+    println!();
+    println!("| step | CPU | wall |");
+    println!("|---|---:|---:|");
+    for (i, step) in steps.iter().enumerate() {
+        println!("| {step} | {} | {} |", cpu[i].show(), wall[i].show());
+    }
 }
 
 fn push_once(order: &mut Vec<String>, key: String) {

@@ -6,14 +6,20 @@
 //! expanding the node moves every holder one caller up and groups them by
 //! that caller's function. A node's figures are known when it is created,
 //! so a view pays only for the nodes it shows.
+//!
+//! Building the roots is one sweep over the nodes' self costs, grouped by
+//! function in a table indexed by function (no hashing). The climb reads
+//! the report's calling-context tree: shared with the analysis when the
+//! report is (the explorer's case), copied when it is only borrowed.
 
 use super::basis::Basis;
 use super::heap::HeapFigures;
-use super::index::Analysis;
+use super::index::{Analysis, ReportRef};
 use super::tree::{Raw, Tree, TreeNode, heaviest_first, name_ranks, scaled};
-use crate::report::{FunctionId, Node, ROOT};
+use crate::report::{FunctionId, Node, ROOT, Report};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Which self cost the roots of an inverted tree hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -45,6 +51,51 @@ impl std::ops::AddAssign for Cost {
     }
 }
 
+/// Every holder's cost, keeping only the weight's figures (a tree of
+/// samples keeps 8 bytes per holder, not a whole [`Cost`]).
+enum Costs {
+    Samples(Vec<u64>),
+    /// Calls and self ns.
+    CallTime(Vec<(u64, u64)>),
+    Bytes(Vec<HeapFigures>),
+}
+
+impl Costs {
+    fn new(weight: Weight) -> Self {
+        match weight {
+            Weight::Samples => Costs::Samples(Vec::new()),
+            Weight::CallTime => Costs::CallTime(Vec::new()),
+            Weight::Bytes => Costs::Bytes(Vec::new()),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Costs::Samples(v) => v.len(),
+            Costs::CallTime(v) => v.len(),
+            Costs::Bytes(v) => v.len(),
+        }
+    }
+
+    /// Adds a holder's cost; only the figures of this weight are kept.
+    fn push(&mut self, cost: Cost) {
+        match self {
+            Costs::Samples(v) => v.push(cost.samples),
+            Costs::CallTime(v) => v.push((cost.calls, cost.self_ns)),
+            Costs::Bytes(v) => v.push(cost.heap),
+        }
+    }
+
+    fn get(&self, holder: u32) -> Cost {
+        let i = holder as usize;
+        match self {
+            Costs::Samples(v) => Cost { samples: v[i], ..Cost::default() },
+            Costs::CallTime(v) => Cost { calls: v[i].0, self_ns: v[i].1, ..Cost::default() },
+            Costs::Bytes(v) => Cost { heap: v[i], ..Cost::default() },
+        }
+    }
+}
+
 /// A holder climbing its callers: which holder, and the report node (a
 /// frame of the chain) it has reached.
 #[derive(Debug, Clone, Copy)]
@@ -53,14 +104,55 @@ struct Entry {
     at: u32,
 }
 
+/// The holders of one node being built, with their costs summed as they
+/// are added (so the frames they reached are read once).
+#[derive(Debug, Clone, Default)]
+struct Group {
+    entries: Vec<Entry>,
+    /// Every holder's cost.
+    inclusive: Cost,
+    /// The cost of the holders whose chain ends here (the frame reached is
+    /// a child of the report's root).
+    ends: Cost,
+}
+
+impl Group {
+    fn hold(&mut self, holder: u32, at: u32, cost: Cost, ends: bool) {
+        self.entries.push(Entry { holder, at });
+        self.inclusive += cost;
+        if ends {
+            self.ends += cost;
+        }
+    }
+}
+
+/// The report's calling-context tree, which holders climb.
+enum Contexts {
+    /// The report itself, shared with the analysis that built the tree.
+    Shared(Arc<Report>),
+    /// A copy of its nodes, when the analysis only borrows the report.
+    Copied(Vec<Node>),
+}
+
+impl std::ops::Deref for Contexts {
+    type Target = [Node];
+
+    fn deref(&self) -> &[Node] {
+        match self {
+            Contexts::Shared(report) => &report.nodes,
+            Contexts::Copied(nodes) => nodes,
+        }
+    }
+}
+
 /// What an inverted tree needs to expand its nodes later.
 pub(crate) struct Pending {
     weight: Weight,
     basis: Basis,
     ranks: Vec<u32>,
-    /// The report's calling-context tree, copied (0 is its root).
-    nodes: Vec<Node>,
-    costs: Vec<Cost>,
+    /// The report's calling-context tree (0 is its root).
+    nodes: Contexts,
+    costs: Costs,
     /// Per tree node: its holders, until the node is expanded.
     entries: Vec<Option<Vec<Entry>>>,
 }
@@ -81,40 +173,40 @@ impl Pending {
     /// the caller's function; holders whose chain ends here drop out.
     pub(crate) fn expand(&mut self, nodes: &mut Vec<TreeNode>, id: u32) {
         let Some(entries) = self.entries.get_mut(id as usize).and_then(Option::take) else { return };
-        let mut groups: HashMap<FunctionId, Vec<Entry>> = HashMap::new();
+        let mut groups: HashMap<FunctionId, Group> = HashMap::new();
         for entry in entries {
             let up = self.nodes[entry.at as usize].parent;
             if up != ROOT {
-                let f = self.nodes[up as usize].function;
-                groups.entry(f).or_default().push(Entry { holder: entry.holder, at: up });
+                let caller = self.nodes[up as usize];
+                let cost = self.costs.get(entry.holder);
+                groups.entry(caller.function).or_default().hold(
+                    entry.holder,
+                    up,
+                    cost,
+                    caller.parent == ROOT,
+                );
             }
         }
         self.add_children(nodes, id, groups);
     }
 
-    fn add_children(&mut self, nodes: &mut Vec<TreeNode>, id: u32, groups: HashMap<FunctionId, Vec<Entry>>) {
+    /// Adds a child of `id` per group of holders (in any order: children
+    /// are sorted heaviest first).
+    fn add_children(
+        &mut self,
+        nodes: &mut Vec<TreeNode>,
+        id: u32,
+        groups: impl IntoIterator<Item = (FunctionId, Group)>,
+    ) {
         let depth = nodes[id as usize].depth + 1;
-        let mut children = Vec::with_capacity(groups.len());
-        for (function, entries) in groups {
+        let mut children = Vec::new();
+        for (function, group) in groups {
             children.push(nodes.len() as u32);
-            nodes.push(self.node(Some(function), id, depth, &entries));
-            self.entries.push(Some(entries));
+            nodes.push(self.figures(Some(function), id, depth, group.inclusive, group.ends));
+            self.entries.push(Some(group.entries));
         }
         children.sort_by(|&a, &b| heaviest_first(&self.ranks, &nodes[a as usize], &nodes[b as usize]));
         nodes[id as usize].children = children;
-    }
-
-    fn node(&self, function: Option<FunctionId>, parent: u32, depth: u32, entries: &[Entry]) -> TreeNode {
-        let mut inclusive = Cost::default();
-        let mut ends = Cost::default();
-        for entry in entries {
-            let cost = self.costs[entry.holder as usize];
-            inclusive += cost;
-            if self.nodes[entry.at as usize].parent == ROOT {
-                ends += cost;
-            }
-        }
-        self.figures(function, parent, depth, inclusive, ends)
     }
 
     /// A node whose chain carries `inclusive`, of which `ends` ends here;
@@ -154,41 +246,56 @@ impl Analysis<'_> {
         // Climbing report nodes groups the same chains of functions as
         // climbing merged ones (a merged node's report nodes share its
         // function path), so nothing is merged: the holders are the report
-        // nodes with a self cost.
-        let mut costs = Vec::new();
-        let mut roots: HashMap<FunctionId, Vec<Entry>> = HashMap::new();
-        for id in 1..self.report.nodes.len() {
-            let cost = match weight {
-                Weight::Samples if self.self_samples[id] > 0 => {
-                    Cost { samples: self.self_samples[id], ..Cost::default() }
-                }
-                Weight::CallTime => match self.calls[id] {
-                    Some(c) => Cost { calls: c.calls, self_ns: c.self_ns, ..Cost::default() },
-                    None => continue,
-                },
-                Weight::Bytes if self.has_heap() && self.site[id] != HeapFigures::default() => {
-                    Cost { heap: self.site[id], ..Cost::default() }
-                }
-                _ => continue,
-            };
-            let function = self.function(id as u32);
-            roots.entry(function).or_default().push(Entry { holder: costs.len() as u32, at: id as u32 });
-            costs.push(cost);
-        }
+        // nodes with a self cost, grouped here by their function.
+        let report_nodes = &self.report.nodes;
+        let mut costs = Costs::new(weight);
         let mut total = Cost::default();
-        for &cost in &costs {
+        let mut roots: Vec<Group> = vec![Group::default(); self.report.functions.len()];
+        let mut hold = |id: usize, cost: Cost| {
+            let node = report_nodes[id];
+            let group = &mut roots[node.function as usize];
+            group.hold(costs.len() as u32, id as u32, cost, node.parent == ROOT);
+            costs.push(cost);
             total += cost;
+        };
+        match weight {
+            Weight::Samples => {
+                for (id, &samples) in self.self_samples.iter().enumerate().skip(1) {
+                    if samples > 0 {
+                        hold(id, Cost { samples, ..Cost::default() });
+                    }
+                }
+            }
+            Weight::CallTime => {
+                for (id, calls) in self.calls.iter().enumerate().skip(1) {
+                    if let Some(c) = calls {
+                        hold(id, Cost { calls: c.calls, self_ns: c.self_ns, ..Cost::default() });
+                    }
+                }
+            }
+            // Without a heap pass `site` is empty.
+            Weight::Bytes => {
+                for (id, &heap) in self.site.iter().enumerate().skip(1) {
+                    if heap != HeapFigures::default() {
+                        hold(id, Cost { heap, ..Cost::default() });
+                    }
+                }
+            }
         }
         let mut pending = Pending {
             weight,
             basis: self.basis().clone(),
             ranks: name_ranks(&self.report),
-            nodes: self.report.nodes.clone(),
+            nodes: match &self.report {
+                ReportRef::Shared(report) => Contexts::Shared(Arc::clone(report)),
+                ReportRef::Borrowed(report) => Contexts::Copied(report.nodes.clone()),
+            },
             costs,
             entries: vec![None],
         };
         let mut nodes = vec![pending.figures(None, 0, 0, total, Cost::default())];
-        pending.add_children(&mut nodes, Tree::ROOT, roots);
+        let groups = roots.into_iter().enumerate().filter(|(_, group)| !group.entries.is_empty());
+        pending.add_children(&mut nodes, Tree::ROOT, groups.map(|(f, group)| (f as FunctionId, group)));
         Tree {
             nodes,
             inverted: true,

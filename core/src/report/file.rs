@@ -83,7 +83,8 @@ pub fn save(report: &Report, path: &Path, replace: bool) -> Result<(), ReportFil
     })
 }
 
-/// The fields every version has, read before the rest.
+/// The fields every version has, read on their own when a file does not
+/// load as a report of this version.
 #[derive(Deserialize)]
 struct Header {
     format: String,
@@ -121,41 +122,58 @@ pub fn load(path: &Path) -> Result<Report, ReportFileError> {
     if let Some(report) = try_import(path, &bytes)? {
         return Ok(report);
     }
-    let classify = |e: serde_json::Error| match e.classify() {
+    // One parse when the file is a report this version reads. Otherwise
+    // the header alone is read, as if first: a file that is not a report,
+    // or is a newer one, is refused for that whatever its body holds.
+    let parsed = serde_json::from_slice::<Report>(&bytes);
+    let passes = |r: &Report| r.format == FORMAT_NAME && r.version <= FORMAT_VERSION;
+    if !parsed.as_ref().is_ok_and(passes)
+        && let Some(refused) = header_refusal(path, &bytes)
+    {
+        return Err(refused);
+    }
+    let report = parsed.map_err(|e| match e.classify() {
         serde_json::error::Category::Eof => ReportFileError::Truncated { path: owned() },
         _ => ReportFileError::Corrupt { path: owned(), why: e.to_string() },
-    };
-    let header: Header = match serde_json::from_slice(&bytes) {
+    })?;
+    validate(&report).map_err(|why| ReportFileError::Corrupt { path: owned(), why })?;
+    Ok(report)
+}
+
+/// Why the header of `bytes` is refused (missing, another format's, or a
+/// newer version's), if it is; `None` when it is a header this version
+/// reads. Reads the whole JSON text but keeps only the header.
+fn header_refusal(path: &Path, bytes: &[u8]) -> Option<ReportFileError> {
+    let owned = || path.to_path_buf();
+    let header: Header = match serde_json::from_slice(bytes) {
         Ok(header) => header,
         Err(e) if e.classify() == serde_json::error::Category::Eof => {
-            return Err(ReportFileError::Truncated { path: owned() });
+            return Some(ReportFileError::Truncated { path: owned() });
         }
         Err(e) if e.classify() == serde_json::error::Category::Syntax => {
-            return Err(ReportFileError::NotAReport { path: owned(), why: format!("not JSON: {e}") });
+            return Some(ReportFileError::NotAReport { path: owned(), why: format!("not JSON: {e}") });
         }
         Err(_) => {
-            return Err(ReportFileError::NotAReport {
+            return Some(ReportFileError::NotAReport {
                 path: owned(),
                 why: "no proftui report header".into(),
             });
         }
     };
     if header.format != FORMAT_NAME {
-        return Err(ReportFileError::NotAReport {
+        return Some(ReportFileError::NotAReport {
             path: owned(),
             why: format!("its format is `{}`", header.format),
         });
     }
     if header.version > FORMAT_VERSION {
-        return Err(ReportFileError::Newer {
+        return Some(ReportFileError::Newer {
             path: owned(),
             found: header.version,
             supported: FORMAT_VERSION,
         });
     }
-    let report: Report = serde_json::from_slice(&bytes).map_err(classify)?;
-    validate(&report).map_err(|why| ReportFileError::Corrupt { path: owned(), why })?;
-    Ok(report)
+    None
 }
 
 /// An import, when the content is not JSON but callgrind output or folded
@@ -284,6 +302,41 @@ mod tests {
         assert!(matches!(refuse(&gz[..gz.len() / 2]), ReportFileError::Truncated { .. }));
         assert!(matches!(load(&dir.path().join("none.json")), Err(ReportFileError::Missing { .. })));
         for error in [refuse(b"hello"), refuse(&good.as_bytes()[..10])] {
+            assert_eq!(error.to_string().lines().count(), 1, "{error}");
+        }
+    }
+
+    #[test]
+    fn the_header_decides_before_the_body() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        let refuse = |content: &str| {
+            std::fs::write(&path, content).unwrap();
+            load(&path).unwrap_err()
+        };
+        // A newer report is refused as newer whatever its body holds,
+        // unless the JSON text itself is cut short or broken.
+        let newer = r#"{"format":"proftui-report","version":2,"frames":{"packed":"AAEC"}}"#;
+        assert!(matches!(refuse(newer), ReportFileError::Newer { found: 2, supported: 1, .. }));
+        let newer_cut = r#"{"format":"proftui-report","version":2,"frames":[1,"#;
+        assert!(matches!(refuse(newer_cut), ReportFileError::Truncated { .. }));
+        let newer_broken = r#"{"format":"proftui-report","version":2,"frames":[1,}"#;
+        assert!(
+            matches!(refuse(newer_broken), ReportFileError::NotAReport { ref why, .. } if why.starts_with("not JSON"))
+        );
+        // A whole report under another format name is not a report.
+        let good = serde_json::to_string(&sample_report()).unwrap();
+        let foreign = good.replacen("\"proftui-report\"", "\"other-tool\"", 1);
+        assert!(matches!(refuse(&foreign),
+            ReportFileError::NotAReport { ref why, .. } if why == "its format is `other-tool`"));
+        // Today's header over a body today's model cannot read is corrupt.
+        let odd_body = r#"{"format":"proftui-report","version":1,"run":5}"#;
+        assert!(
+            matches!(refuse(odd_body), ReportFileError::Corrupt { ref why, .. } if why.contains("invalid type: integer `5`")),
+            "{}",
+            refuse(odd_body)
+        );
+        for error in [refuse(newer), refuse(odd_body)] {
             assert_eq!(error.to_string().lines().count(), 1, "{error}");
         }
     }
