@@ -553,6 +553,15 @@ fn exports_of_a_folded_import_count_each_sample_its_weight() {
     let file: serde_json::Value = serde_json::from_slice(&std::fs::read(&speedscope).unwrap()).unwrap();
     assert_eq!(check_speedscope(&file), [1000]);
     assert_eq!(file["profiles"][0]["unit"], "none");
+
+    // Captions say what the figures count: never cpu samples at some rate.
+    for (format, file) in [("svg", "out.svg"), ("dot", "out.dot"), ("callgrind", "callgrind.out.import")] {
+        let path = dir.path().join(file);
+        export_to(&input, format, &path);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("imported from a folded-stacks file"), "{format}: {text}");
+        assert!(!text.contains("Hz achieved"), "{format}: {text}");
+    }
 }
 
 // ---------------------------------------------------------------------------

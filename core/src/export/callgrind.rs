@@ -236,15 +236,7 @@ fn header(text: &mut String, analysis: &Analysis<'_>) {
     let cmd = if params.is_empty() { run_title(report) } else { format!("{} ({params})", run_title(report)) };
     let _ = writeln!(text, "cmd: {}", one_line(&cmd));
     if let Some(cpu) = &basis.cpu {
-        let _ = writeln!(
-            text,
-            "desc: Samples: cpu samples, {} at {:.1} Hz achieved ({:.0} Hz requested) over {} runs; one sample = {} of cpu per run",
-            cpu.samples,
-            cpu.achieved_hz,
-            cpu.requested_hz,
-            cpu.repeats,
-            super::seconds_text(cpu.seconds(1)),
-        );
+        let _ = writeln!(text, "desc: Samples: {}", super::samples_phrase(report, cpu));
     }
     match &basis.calls {
         Some(calls) => {
@@ -267,7 +259,7 @@ fn header(text: &mut String, analysis: &Analysis<'_>) {
     }
     let _ = writeln!(text, "desc: Inclusive: a call's cost counts only outermost calls of the callee");
     let _ = writeln!(text, "positions: line");
-    let _ = writeln!(text, "event: Samples : cpu samples");
+    let _ = writeln!(text, "event: Samples : {}", super::sample_unit(report));
     if basis.heap.is_some() {
         let _ = writeln!(text, "event: Bytes : heap bytes allocated");
         let _ = writeln!(text, "events: Samples Bytes");

@@ -107,13 +107,7 @@ fn render(analysis: &Analysis<'_>) -> String {
         caption.push(params);
     }
     if let Some(cpu) = &basis.cpu {
-        caption.push(format!(
-            "{} cpu samples at {:.1} Hz achieved over {} runs; one sample = {} of cpu per run",
-            cpu.samples,
-            cpu.achieved_hz,
-            cpu.repeats,
-            super::seconds_text(cpu.seconds(1))
-        ));
+        caption.push(super::samples_phrase(report, cpu));
     }
     caption.push("box: inclusive share of the samples (self share); exact calls total/primitive×".into());
     caption.push(match &basis.calls {

@@ -166,6 +166,30 @@ pub(crate) fn seconds_text(seconds: f64) -> String {
 }
 
 /// How a pass's figures are scaled: "per run" or "totals over N runs".
+/// What the sampled figures of `report` are, in one phrase: proftui's
+/// cpu samples with their achieved rate, or an imported file's event
+/// counts, which are not time.
+pub(crate) fn samples_phrase(report: &Report, cpu: &crate::analysis::CpuBasis) -> String {
+    match &report.import {
+        Some(import) => {
+            format!("{} {} imported from a {} file (untimed)", cpu.samples, import.event, import.format)
+        }
+        None => format!(
+            "{} cpu samples at {:.1} Hz achieved over {} runs; one sample = {} of cpu per run",
+            cpu.samples,
+            cpu.achieved_hz,
+            cpu.repeats,
+            seconds_text(cpu.seconds(1))
+        ),
+    }
+}
+
+/// What one unit of the sampled figures counts: `cpu samples`, or an
+/// imported event (`Ir`).
+pub(crate) fn sample_unit(report: &Report) -> String {
+    report.import.as_ref().map_or_else(|| "cpu samples".to_string(), |import| import.event.clone())
+}
+
 fn runs_phrase(per_run: bool, repeats: u32) -> String {
     if per_run || repeats <= 1 { "per run".to_string() } else { format!("totals over {repeats} runs") }
 }

@@ -30,20 +30,18 @@ pub fn write(report: &Report, out: &mut dyn Write) -> Result<(), ExportError> {
     let lines: Vec<String> = stacks.iter().map(|(stack, n)| format!("{stack} {n}")).collect();
 
     let mut options = Options::default();
-    options.title = format!("{} — {samples} cpu samples", run_title(report));
-    let per_sample = super::seconds_text(cpu.seconds_per_sample() / f64::from(cpu.repeats.max(1)));
+    options.title = format!("{} — {samples} {}", run_title(report), super::sample_unit(report));
+    let rate = match &report.import {
+        Some(import) => format!("imported from a {} file; {} are not time", import.format, import.event),
+        None => format!(
+            "{:.1} Hz achieved over {} runs; one sample = {} of cpu per run",
+            cpu.achieved_hz,
+            cpu.repeats,
+            super::seconds_text(cpu.seconds_per_sample() / f64::from(cpu.repeats.max(1)))
+        ),
+    };
     let params = run_params(report);
-    options.subtitle = Some(if params.is_empty() {
-        format!(
-            "{:.1} Hz achieved over {} runs; one sample = {per_sample} of cpu per run",
-            cpu.achieved_hz, cpu.repeats
-        )
-    } else {
-        format!(
-            "{params}; {:.1} Hz achieved over {} runs; one sample = {per_sample} of cpu per run",
-            cpu.achieved_hz, cpu.repeats
-        )
-    });
+    options.subtitle = Some(if params.is_empty() { rate } else { format!("{params}; {rate}") });
     options.count_name = "samples".to_string();
     options.deterministic = true;
     flamegraph::from_lines(&mut options, lines.iter().map(String::as_str), out)
