@@ -252,6 +252,10 @@ pub struct Diff {
     /// (caller's path id or `NO_PATH`, function name) → path id.
     #[serde(skip)]
     path_ids: HashMap<(u32, String), u32>,
+    /// A function's name (new, else base) → its place in `functions`,
+    /// kept in step by [`Diff::sort`].
+    #[serde(skip)]
+    function_rows: HashMap<String, usize>,
 }
 
 /// One side's figures of a function or path, before comparing.
@@ -425,6 +429,7 @@ impl Diff {
             paths: Vec::new(),
             path_rows: Vec::new(),
             path_ids: HashMap::new(),
+            function_rows: HashMap::new(),
         };
         diff.build_paths(&context, &rename);
         diff.sort(DiffKey::Inclusive);
@@ -459,11 +464,28 @@ impl Diff {
         for (place, row) in self.paths.iter().enumerate() {
             self.path_rows[row.id as usize] = place as u32;
         }
+        // Base names first, so that a new name wins where both are one.
+        self.function_rows.clear();
+        for (place, row) in self.functions.iter().enumerate() {
+            if let Some(base) = &row.base_name {
+                self.function_rows.entry(base.clone()).or_insert(place);
+            }
+        }
+        for (place, row) in self.functions.iter().enumerate() {
+            self.function_rows.insert(row.name.clone(), place);
+        }
     }
 
     /// The function of this name (new side's, or the base's when paired).
     pub fn function(&self, name: &str) -> Option<&FunctionDiff> {
-        self.functions.iter().find(|f| f.name == name || f.base_name.as_deref() == Some(name))
+        let matches = |f: &FunctionDiff| f.name == name || f.base_name.as_deref() == Some(name);
+        let place = *self.function_rows.get(name)?;
+        match self.functions.get(place) {
+            Some(row) if matches(row) => Some(row),
+            // `functions` is public: after a reordering the index does not
+            // know of, look the name up the slow way.
+            _ => self.functions.iter().find(|f| matches(f)),
+        }
     }
 }
 

@@ -240,6 +240,12 @@ fn pairs_compare_differently_named_functions() {
     let incl = paired.changes.inclusive_time.as_ref().expect("sampled");
     assert_eq!((incl.base_samples, incl.new_samples), (Some(10), Some(4)));
     assert_eq!(diff.path(&[RUN, FRESH]).map(|p| p.presence), Some(Presence::Both));
+    // Lookups follow the rows when they are sorted again.
+    let mut diff = diff;
+    diff.sort(DiffKey::Name);
+    assert!(diff.function(FRESH).is_some_and(|f| f.base_name.as_deref() == Some(OLD)));
+    assert!(diff.function(OLD).is_some_and(|f| f.name == FRESH));
+    assert!(diff.function("no::such").is_none());
 }
 
 #[test]
