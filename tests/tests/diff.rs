@@ -334,3 +334,19 @@ fn compare_records_both_variants_and_prints_their_diff() {
     assert_eq!(once.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("compare takes exactly two variants"), "{stderr}");
 }
+
+#[test]
+fn a_report_and_an_import_of_another_unit_do_not_compare() {
+    let r = reports();
+    let dir = tempfile::tempdir().unwrap();
+    let folded = dir.path().join("stacks.folded");
+    std::fs::write(&folded, "main;work 30\nmain 10\n").unwrap();
+    let output = proftui(&["diff", s(&r.naive), s(&folded), "--format", "text"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stdout}{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("measures cpu time and") && stderr.contains("measures samples"), "{stderr}");
+    // Two imports of one event do compare.
+    let output = proftui(&["diff", s(&folded), s(&folded), "--format", "text"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output).1);
+}

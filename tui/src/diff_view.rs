@@ -40,6 +40,18 @@ pub fn present(
     new_path: &Path,
     show: &DiffShowArgs,
 ) -> Result<ExitCode> {
+    let unit = |report: &Report| report.import.as_ref().map_or("cpu time", |i| i.event.as_str()).to_string();
+    if unit(&base) != unit(&new) {
+        return Err(UsageError(format!(
+            "{} measures {} and {} measures {}: only reports of one kind compare; diff two proftui reports \
+             or two imports of the same event",
+            base_path.display(),
+            unit(&base),
+            new_path.display(),
+            unit(&new)
+        ))
+        .into());
+    }
     let conditions = show.fail_if.iter().map(|t| parse_condition(t)).collect::<Result<Vec<_>, _>>()?;
     let pairs = pairs(&base, &new, &show.pair)?;
     let options = DiffOptions { pairs, exact_names: show.exact_names };
