@@ -407,6 +407,7 @@ impl Generator {
             achieved_hz: hz,
             cpu_s,
             wall_s: cpu_s / threads.len() as f64,
+            wait_s: None,
             repeats: 1,
             dropped: 0,
             samples,

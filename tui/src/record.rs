@@ -4,6 +4,7 @@
 use crate::cli::RecordArgs;
 use crate::commands::Session;
 use anyhow::Result;
+use proftui_core::analysis::{BUSY_WAIT_SHARE, busy_machine};
 use proftui_core::record::{Progress, RecordOptions, record};
 use proftui_core::report::file::{ReportFileError, save};
 use proftui_core::report::{PassKind, Report};
@@ -82,6 +83,9 @@ fn summary(report: &Report, path: &str) -> String {
             },
             overhead(PassKind::Cpu)
         ));
+        if let Some(share) = cpu.wait_share().filter(|&s| s >= BUSY_WAIT_SHARE) {
+            lines.push(format!("  note   {}", busy_machine(share)));
+        }
     }
     if let Some(calls) = &report.calls {
         let total: u64 = calls.stats.iter().map(|s| s.calls).sum();

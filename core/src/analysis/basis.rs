@@ -24,6 +24,22 @@ pub struct Basis {
     pub import: Option<Import>,
 }
 
+/// A worker that waited for a CPU this share of its cpu pass or more ran
+/// on a busy machine, and every view says so: with three busy threads on
+/// two cores (a wait share of about a third) the calibrate workload's
+/// sampled 25% share came out 0.6 to 3.6 points low.
+pub const BUSY_WAIT_SHARE: f64 = 0.1;
+
+/// What a reader is told about a cpu pass that waited `share` (0 to 1) of
+/// its time for a CPU: one sentence, the same in every output.
+pub fn busy_machine(share: f64) -> String {
+    format!(
+        "busy machine: the worker waited for a CPU {:.0}% of the cpu pass, so sampled shares can be off \
+         by a few points; record again on a quieter machine",
+        share * 100.0
+    )
+}
+
 /// The cpu pass: how many samples, at what rate, over how many runs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CpuBasis {
@@ -39,9 +55,19 @@ pub struct CpuBasis {
     pub seconds_per_sample: f64,
     /// Samples the collector lost.
     pub dropped: u64,
+    /// The share of the sampling window the worker waited for a CPU (a
+    /// busy machine), 0 to 1; `None` when not measured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wait_share: Option<f64>,
 }
 
 impl CpuBasis {
+    /// The wait share when it is large enough to tell a reader: at or over
+    /// [`BUSY_WAIT_SHARE`].
+    pub fn busy(&self) -> Option<f64> {
+        self.wait_share.filter(|&share| share >= BUSY_WAIT_SHARE)
+    }
+
     /// CPU seconds per run that `samples` stand for.
     pub fn seconds(&self, samples: u64) -> f64 {
         samples as f64 * self.seconds_per_sample / f64::from(self.repeats.max(1))
@@ -135,6 +161,7 @@ impl Basis {
             repeats: cpu.repeats,
             seconds_per_sample: cpu.seconds_per_sample(),
             dropped: cpu.dropped,
+            wait_share: cpu.wait_share(),
         });
         let calls = report.calls.as_ref().map(|calls| {
             let repeats = u64::from(calls.repeats.max(1));

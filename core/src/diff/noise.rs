@@ -189,6 +189,7 @@ pub fn round_reports(report: &Report) -> Vec<Report> {
                 achieved_hz: cpu.achieved_hz,
                 cpu_s: round.cpu_s,
                 wall_s: 0.0,
+                wait_s: None,
                 repeats: round.repeats,
                 dropped: 0,
                 samples: cpu.samples[start..end].to_vec(),
@@ -225,6 +226,7 @@ mod tests {
             repeats,
             seconds_per_sample,
             dropped: 0,
+            wait_share: None,
         }
     }
 

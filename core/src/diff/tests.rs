@@ -60,6 +60,7 @@ fn report(spec: &Spec) -> Report {
         achieved_hz: 250.0,
         cpu_s: spec.cpu_s,
         wall_s: spec.cpu_s,
+        wait_s: None,
         repeats: spec.repeats,
         dropped: 0,
         samples,

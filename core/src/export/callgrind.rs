@@ -347,6 +347,7 @@ totals: 10 700
             achieved_hz: 100.0,
             cpu_s: 0.01 * samples.len() as f64,
             wall_s: 0.01 * samples.len() as f64,
+            wait_s: None,
             repeats: 1,
             dropped: 0,
             samples,

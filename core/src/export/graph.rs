@@ -153,6 +153,7 @@ pub(crate) mod tests {
             achieved_hz: 250.0,
             cpu_s: 0.04,
             wall_s: 0.04,
+            wait_s: None,
             repeats: 2,
             dropped: 0,
             samples,

@@ -415,6 +415,7 @@ mod tests {
             achieved_hz: 250.0,
             cpu_s: 0.016,
             wall_s: 0.016,
+            wait_s: None,
             repeats: 1,
             dropped: 0,
             samples: [at_20, at_21, at_21, at_21]

@@ -109,6 +109,7 @@ pub(crate) fn cpu_profile(samples: Vec<crate::report::Sample>) -> crate::report:
         achieved_hz: 0.0,
         cpu_s: total as f64,
         wall_s: 0.0,
+        wait_s: None,
         repeats: 1,
         dropped: 0,
         samples,

@@ -269,6 +269,7 @@ impl ReportBuilder {
             achieved_hz: data.achieved_hz,
             cpu_s: data.cpu_seconds,
             wall_s: data.wall_seconds,
+            wait_s: data.wait_seconds,
             repeats,
             dropped: data.dropped,
             samples,

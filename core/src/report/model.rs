@@ -168,6 +168,13 @@ pub struct CpuProfile {
     /// Process CPU seconds over the sampling window.
     pub cpu_s: f64,
     pub wall_s: f64,
+    /// Seconds the worker's threads were ready to run but waited for a CPU
+    /// over the sampling window (the kernel's run delay); `None` when not
+    /// measured. Its share of `wall_s` says how busy the machine was: the
+    /// tick-driven sampler spreads its samples less evenly over the CPU
+    /// time of a worker that is switched in and out between ticks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_s: Option<f64>,
     /// How many runs of the workload the samples cover.
     pub repeats: u32,
     /// Samples lost because the buffer was full.
@@ -214,10 +221,17 @@ impl CpuProfile {
         self.samples.extend(other.samples);
         self.cpu_s += other.cpu_s;
         self.wall_s += other.wall_s;
+        self.wait_s = self.wait_s.zip(other.wait_s).map(|(a, b)| a + b);
         self.repeats += other.repeats;
         self.dropped += other.dropped;
         self.achieved_hz = if self.cpu_s > 0.0 { delivered / self.cpu_s } else { 0.0 };
         self.rounds = rounds;
+    }
+
+    /// The share of the sampling window the worker spent waiting for a CPU,
+    /// 0 to 1; `None` when not measured.
+    pub fn wait_share(&self) -> Option<f64> {
+        self.wait_s.filter(|_| self.wall_s > 0.0).map(|w| (w / self.wall_s).clamp(0.0, 1.0))
     }
 
     /// CPU seconds one unit of sample weight stands for.

@@ -32,13 +32,25 @@ pub(super) struct Channel {
 
 impl Channel {
     pub(super) fn send(&self, event: &Event) {
-        if let Ok(mut line) = serde_json::to_string(event) {
-            line.push('\n');
-            if let Ok(mut out) = self.out.lock() {
-                // A parent that stopped listening will kill or reap us; there is
-                // nobody left to tell about a failed write.
-                let _ = out.write_all(line.as_bytes());
+        self.send_all(std::slice::from_ref(event));
+    }
+
+    /// Sends `events` in one write: one wake-up of the parent for all.
+    pub(super) fn send_all(&self, events: &[Event]) {
+        let mut lines = String::new();
+        for event in events {
+            if let Ok(line) = serde_json::to_string(event) {
+                lines.push_str(&line);
+                lines.push('\n');
             }
+        }
+        if lines.is_empty() {
+            return;
+        }
+        if let Ok(mut out) = self.out.lock() {
+            // A parent that stopped listening will kill or reap us; there is
+            // nobody left to tell about a failed write.
+            let _ = out.write_all(lines.as_bytes());
         }
     }
 }

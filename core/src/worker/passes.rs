@@ -37,20 +37,29 @@ pub(super) fn profile(
             let mut repeats = 0;
             let mut dither = Dither::new();
             let (mut run_s, mut dither_s) = (0.0, 0.0);
+            let mut pending = Vec::new();
+            let mut last_sent = Instant::now();
             loop {
                 // On an error the sampler is dropped, which stops it.
                 let record = run_once(plugin, &call, repeats, channel)?;
                 repeats += 1;
                 let spun = dither.spin(record.timing.wall_s);
                 (run_s, dither_s) = (run_s + record.timing.wall_s, dither_s + spun);
-                channel.send(&Event::Finished(record));
+                pending.push(Event::Finished(record));
                 let taken = sampler.samples_taken();
-                channel.send(&Event::Samples(taken));
+                if last_sent.elapsed() >= Duration::from_millis(50) {
+                    pending.push(Event::Samples(taken));
+                    channel.send_all(&pending);
+                    pending.clear();
+                    last_sent = Instant::now();
+                }
                 // Samples in the dither are dropped later: take enough more.
                 // (The dither's share of samples can exceed its share of
                 // time by the noise of a few samples: aim a little higher.)
                 let wanted = *min_samples as f64 * (1.0 + 2.0 * dither_s / run_s.max(1e-9));
                 if taken as f64 >= wanted || started.elapsed() >= budget {
+                    pending.push(Event::Samples(taken));
+                    channel.send_all(&pending);
                     break;
                 }
             }

@@ -295,6 +295,7 @@ mod tests {
             repeats,
             seconds_per_sample,
             dropped: 0,
+            wait_share: None,
         }
     }
 

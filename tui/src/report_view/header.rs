@@ -3,7 +3,7 @@
 //! the pass is absent.
 
 use super::units::{human_bytes, seconds, since_start, utc};
-use proftui_core::analysis::Basis;
+use proftui_core::analysis::{Basis, busy_machine};
 use proftui_core::params::ParamValue;
 use proftui_core::report::{Report, RunInfo};
 use serde::Serialize;
@@ -93,6 +93,9 @@ pub fn text(report: &Report, basis: &Basis) -> String {
             );
             if cpu.dropped > 0 {
                 let _ = write!(out, "; {} dropped", plural(cpu.dropped, "sample", "samples"));
+            }
+            if let Some(share) = cpu.busy() {
+                let _ = write!(out, "\n            {}", busy_machine(share));
             }
             out.push('\n');
         }

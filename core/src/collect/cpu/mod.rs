@@ -20,6 +20,7 @@ mod signal;
 mod symbolise;
 #[cfg(test)]
 mod tests;
+mod wait;
 
 use super::Frame;
 use serde::{Deserialize, Serialize};
@@ -82,6 +83,12 @@ pub struct CpuData {
     /// Process CPU time (all threads) between the start and the stop.
     pub cpu_seconds: f64,
     pub wall_seconds: f64,
+    /// Time the process' threads spent ready to run but waiting for a CPU
+    /// (the kernel's run delay) between the start and the stop; `None`
+    /// where the kernel does not keep it. A large share of
+    /// [`CpuData::wall_seconds`] means a busy machine, on which tick-driven
+    /// samples are spread less evenly over the CPU time.
+    pub wait_seconds: Option<f64>,
     /// Samples lost because the buffer was full, or taken inside the
     /// sampler's own start or stop.
     pub dropped: u64,
@@ -110,6 +117,8 @@ pub struct CpuSample {
 pub struct Sampler {
     session: signal::Session,
     requested_hz: f64,
+    /// Each thread's run-queue wait at the start.
+    waits_at_start: Option<std::collections::HashMap<u64, u64>>,
 }
 
 impl Sampler {
@@ -132,8 +141,9 @@ impl Sampler {
                 frame_capacity: options.frame_capacity,
             });
         }
+        let waits_at_start = wait::per_thread_ns();
         let session = signal::Session::start(options.frequency_hz, options.capacity, options.frame_capacity)?;
-        Ok(Self { session, requested_hz: f64::from(options.frequency_hz) })
+        Ok(Self { session, requested_hz: f64::from(options.frequency_hz), waits_at_start })
     }
 
     /// Samples taken so far; cheap enough to ask between runs.
@@ -144,12 +154,18 @@ impl Sampler {
     /// Stops the timer, restores the previous `SIGPROF` action and
     /// symbolises the samples.
     pub fn stop(mut self) -> CpuData {
-        let Some(recorded) = self.session.stop() else {
+        let recorded = self.session.stop();
+        let waited = match (&self.waits_at_start, wait::per_thread_ns()) {
+            (Some(start), Some(stop)) => Some(wait::between(start, &stop) as f64 / 1e9),
+            _ => None,
+        };
+        let Some(recorded) = recorded else {
             return CpuData {
                 requested_hz: self.requested_hz,
                 achieved_hz: 0.0,
                 cpu_seconds: 0.0,
                 wall_seconds: 0.0,
+                wait_seconds: None,
                 dropped: 0,
                 samples: Vec::new(),
             };
@@ -177,6 +193,7 @@ impl Sampler {
             achieved_hz,
             cpu_seconds,
             wall_seconds: recorded.wall_ns as f64 / 1e9,
+            wait_seconds: waited,
             dropped,
             samples,
         }

@@ -96,6 +96,7 @@ fn cpu_only(b: &mut ReportBuilder, stacks: &[(&[(&str, u32)], u64)]) {
         achieved_hz: 250.0,
         cpu_s: n * 0.004,
         wall_s: n * 0.004,
+        wait_s: None,
         repeats: 1,
         dropped: 0,
         samples,

@@ -23,7 +23,7 @@ pub mod tree;
 use super::action::Action;
 use super::app::{App, Mode, ViewKind};
 use super::profile::Profile;
-use proftui_core::analysis::{FlatRow, SortKey, Sortable};
+use proftui_core::analysis::{BUSY_WAIT_SHARE, FlatRow, SortKey, Sortable};
 use proftui_core::report::FunctionId;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -155,6 +155,9 @@ fn status_line(app: &App) -> Paragraph<'static> {
             cpu.achieved_hz,
             cpu.repeats
         ));
+        if let Some(share) = cpu.wait_share().filter(|&s| s >= BUSY_WAIT_SHARE) {
+            parts.push(format!("busy machine: waited {:.0}% for a CPU", share * 100.0));
+        }
     }
     if report.calls.is_some() {
         parts.push("calls exact".into());
