@@ -155,9 +155,6 @@ fn status_line(app: &App) -> Paragraph<'static> {
             cpu.achieved_hz,
             cpu.repeats
         ));
-        if let Some(share) = cpu.wait_share().filter(|&s| s >= BUSY_WAIT_SHARE) {
-            parts.push(format!("busy machine: waited {:.0}% for a CPU", share * 100.0));
-        }
     }
     if report.calls.is_some() {
         parts.push("calls exact".into());
@@ -165,6 +162,12 @@ fn status_line(app: &App) -> Paragraph<'static> {
     parts.push(profile.thread_label().to_string());
     if let Some(focus) = app.focus {
         parts.push(format!("focus {}", report.functions[focus as usize].name));
+    }
+    // Last, where a narrow terminal cuts it before what the figures rest on.
+    if let Some(share) =
+        report.cpu.as_ref().and_then(|cpu| cpu.wait_share()).filter(|&s| s >= BUSY_WAIT_SHARE)
+    {
+        parts.push(format!("busy machine: waited {:.0}% for a CPU", share * 100.0));
     }
     Paragraph::new(parts.join(" │ "))
 }
