@@ -7,7 +7,7 @@ use crate::params::Invocation;
 use crate::plugin::PluginInfo;
 use crate::report::build::{ReportBuilder, host_info};
 use crate::report::{PassInfo, PassKind, Report, RunInfo};
-use crate::timing::Spread;
+use crate::timing::Timing;
 use crate::worker::{Event, PassRequest, RunOptions, RunRecord, Task, WorkerError, WorkerSpec, run_worker};
 use std::path::PathBuf;
 
@@ -20,8 +20,8 @@ pub struct RecordOptions {
     pub calls: bool,
     /// Run the heap pass. Default true.
     pub heap: bool,
-    /// Bare runs for the overhead baseline (the first is a warm-up the
-    /// baseline leaves out). Default 5.
+    /// Timed bare runs for the overhead baseline, after untimed warm-up
+    /// runs. Default 5.
     pub bare_repeats: u32,
     /// The cpu pass repeats the workload until it has this many samples.
     /// Default 1000.
@@ -161,7 +161,16 @@ fn title(target: &Target) -> String {
     title
 }
 
-type Finished = (PassKind, Vec<RunRecord>, Option<Report>);
+/// What one pass's worker sent back.
+struct Finished {
+    kind: PassKind,
+    /// The timed runs.
+    records: Vec<RunRecord>,
+    /// The pass's profile (none for the bare pass).
+    report: Option<Report>,
+    /// Untimed runs before the timed ones.
+    warm_up_runs: u32,
+}
 
 fn run_pass(
     target: &Target,
@@ -184,34 +193,25 @@ fn run_pass(
         }
         progress(Progress::Running { pass: kind, runs, samples, fraction });
     })?;
-    let mut records = Vec::new();
-    let mut report = None;
+    let mut finished = Finished { kind, records: Vec::new(), report: None, warm_up_runs: 0 };
     for event in events {
         match event {
-            Event::Finished(record) => records.push(record),
-            Event::Profiled(partial) => report = Some(*partial),
+            Event::Finished(record) => finished.records.push(record),
+            Event::Profiled(partial) => finished.report = Some(*partial),
+            Event::WarmedUp(runs) => finished.warm_up_runs = runs,
             _ => {}
         }
     }
-    if kind != PassKind::Bare && report.is_none() {
+    if kind != PassKind::Bare && finished.report.is_none() {
         return Err(WorkerError::Protocol("the worker sent no profile".into()));
     }
-    Ok((kind, records, report))
-}
-
-/// The median wall time of the warm runs: the first run of a pass pays
-/// for cold caches and page faults and is left out when there are others.
-fn median_wall(records: &[RunRecord]) -> Option<f64> {
-    let warm = if records.len() > 1 { &records[1..] } else { records };
-    Spread::of(warm.iter().map(|r| r.timing.wall_s)).map(|s| s.median)
+    Ok(finished)
 }
 
 /// Joins the passes into one report with the run's metadata and sources.
 fn assemble(target: &Target, finished: Vec<Finished>) -> Report {
-    let bare = finished.iter().find(|(kind, ..)| *kind == PassKind::Bare);
-    let baseline = bare.and_then(|(_, records, _)| median_wall(records)).filter(|m| *m > 0.0);
-    let results =
-        bare.and_then(|(_, records, _)| records.last()).map(|r| r.results.clone()).unwrap_or_default();
+    let bare = finished.iter().find(|f| f.kind == PassKind::Bare);
+    let results = bare.and_then(|f| f.records.last()).map(|r| r.results.clone()).unwrap_or_default();
     let run = RunInfo {
         plugin: target.info.name.clone(),
         plugin_path: target.plugin_display.clone(),
@@ -227,30 +227,28 @@ fn assemble(target: &Target, finished: Vec<Finished>) -> Report {
     };
     let mut builder = ReportBuilder::new(run);
     // The rounds of a repeated cpu pass are one pass with all their runs.
-    let mut kinds: Vec<PassKind> = finished.iter().map(|(kind, ..)| *kind).collect();
+    let mut kinds: Vec<PassKind> = finished.iter().map(|f| f.kind).collect();
     kinds.dedup();
+    let mut baseline = None;
     for kind in kinds {
-        let records: Vec<RunRecord> = finished
-            .iter()
-            .filter(|(k, ..)| *k == kind)
-            .flat_map(|(_, records, _)| records.clone())
-            .collect();
-        let overhead = match (kind, baseline, median_wall(&records)) {
-            (PassKind::Bare, ..) => None,
-            (_, Some(base), Some(median)) => Some(median / base - 1.0),
-            _ => None,
-        };
-        builder.pass(PassInfo {
+        let of_kind = || finished.iter().filter(move |f| f.kind == kind);
+        let runs: Vec<Timing> = of_kind().flat_map(|f| f.records.iter().map(|r| r.timing)).collect();
+        let mut pass = PassInfo {
             kind,
-            repeats: records.len() as u32,
-            runs: records.iter().map(|r| r.timing).collect(),
-            overhead,
-        });
-    }
-    for (_, _, partial) in finished {
-        if let Some(partial) = partial {
-            builder.merge(partial);
+            repeats: runs.len() as u32,
+            runs,
+            overhead: None,
+            warm_up_runs: of_kind().map(|f| f.warm_up_runs).sum(),
+        };
+        match (kind, baseline, pass.median_wall()) {
+            (PassKind::Bare, ..) => baseline = pass.median_wall().filter(|m| *m > 0.0),
+            (_, Some(base), Some(median)) => pass.overhead = Some(median / base - 1.0),
+            _ => {}
         }
+        builder.pass(pass);
+    }
+    for partial in finished.into_iter().filter_map(|f| f.report) {
+        builder.merge(partial);
     }
     builder.capture_sources();
     builder.finish()

@@ -501,6 +501,7 @@ impl Generator {
                 repeats: 1,
                 runs: vec![run(bare * factor)],
                 overhead: (kind != PassKind::Bare).then_some(factor - 1.0),
+                warm_up_runs: 0,
             });
         }
     }

@@ -405,8 +405,8 @@ fn sampled_self_shares_match_the_measured_cpu_split() {
 
     // The true split of the sampled runs: the plugin logs every run's
     // measured thread CPU time per function to the file its environment
-    // variable PROFTUI_CALIBRATE_LOG names; the bare pass's runs come
-    // first, the cpu pass's after them.
+    // variable PROFTUI_CALIBRATE_LOG names; the bare pass's warm-up runs
+    // and timed runs come first, the cpu pass's after them.
     let runs: Vec<(u64, u64)> = std::fs::read_to_string(&log)
         .unwrap()
         .lines()
@@ -415,8 +415,11 @@ fn sampled_self_shares_match_the_measured_cpu_split() {
             (integer.parse().unwrap(), float.parse().unwrap())
         })
         .collect();
-    let pass_runs = |kind| report.run.passes.iter().find(|p| p.kind == kind).unwrap().repeats as usize;
-    let (bare_runs, cpu_runs) = (pass_runs(PassKind::Bare), pass_runs(PassKind::Cpu));
+    let pass = |kind| report.run.passes.iter().find(|p| p.kind == kind).unwrap();
+    let bare = pass(PassKind::Bare);
+    assert!(bare.warm_up_runs >= 1, "the bare pass warms up with one run at least");
+    let bare_runs = (bare.warm_up_runs + bare.repeats) as usize;
+    let cpu_runs = pass(PassKind::Cpu).repeats as usize;
     assert_eq!(runs.len(), bare_runs + cpu_runs, "one log line per run");
     let (integer_ns, float_ns) =
         runs[bare_runs..].iter().fold((0, 0), |(i, f), (run_i, run_f)| (i + run_i, f + run_f));

@@ -8,7 +8,7 @@ use proftui_core::analysis::{BUSY_WAIT_SHARE, busy_machine};
 use proftui_core::record::{Progress, RecordOptions, record};
 use proftui_core::report::file::{ReportFileError, save};
 use proftui_core::report::{PassKind, Report};
-use proftui_core::timing::{Spread, human_seconds};
+use proftui_core::timing::human_seconds;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -67,8 +67,16 @@ fn summary(report: &Report, path: &str) -> String {
             .map_or_else(String::new, |o| format!(", overhead {:+.1}%", o * 100.0))
     };
     if let Some(bare) = report.run.passes.iter().find(|p| p.kind == PassKind::Bare) {
-        let median = Spread::of(bare.runs.iter().map(|t| t.wall_s)).map_or(0.0, |s| s.median);
-        lines.push(format!("  bare   {} runs, median wall {}", bare.repeats, human_seconds(median)));
+        let warmed = match bare.warm_up_runs {
+            0 => String::new(),
+            1 => " after 1 warm-up run".into(),
+            n => format!(" after {n} warm-up runs"),
+        };
+        lines.push(format!(
+            "  bare   {} runs{warmed}, median wall {}",
+            bare.repeats,
+            human_seconds(bare.median_wall().unwrap_or(0.0))
+        ));
     }
     if let Some(cpu) = &report.cpu {
         lines.push(format!(

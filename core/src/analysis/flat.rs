@@ -245,7 +245,13 @@ mod tests {
     #[test]
     fn heap_figures_are_per_run_only_when_they_divide_evenly() {
         let mut report = taylor();
-        report.run.passes.push(PassInfo { kind: PassKind::Heap, repeats: 2, runs: vec![], overhead: None });
+        report.run.passes.push(PassInfo {
+            kind: PassKind::Heap,
+            repeats: 2,
+            runs: vec![],
+            overhead: None,
+            warm_up_runs: 0,
+        });
         let basis = Analysis::new(&report, &Filter::default()).basis().heap.clone().expect("heap pass");
         assert!(!basis.per_run, "3 blocks over 2 runs");
         assert_eq!(basis.totals.bytes, 3500);

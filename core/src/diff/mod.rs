@@ -574,20 +574,14 @@ fn totals(context: &Context, base: &Report, new: &Report) -> Totals {
     Totals { cpu_time, wall_time, bytes, peak_bytes }
 }
 
-/// The bare pass's warm runs' wall seconds (the first run left out when
-/// there are others).
+/// The bare pass's warm runs' wall seconds (see [`PassInfo::warm_walls`]).
 fn warm_walls(report: &Report) -> Option<Vec<f64>> {
     let bare = report.run.passes.iter().find(|p| p.kind == PassKind::Bare)?;
-    let runs: Vec<f64> = bare.runs.iter().map(|t| t.wall_s).collect();
-    match runs.len() {
-        0 => None,
-        1 => Some(runs),
-        _ => Some(runs[1..].to_vec()),
-    }
+    Some(bare.warm_walls()).filter(|runs| !runs.is_empty())
 }
 
-/// The median wall seconds per run of the bare pass's warm runs (the
-/// first run left out when there are others); `None` without bare runs.
+/// The median wall seconds per run of the bare pass's warm runs (see
+/// [`PassInfo::warm_walls`]); `None` without bare runs.
 pub fn bare_wall_s(report: &Report) -> Option<f64> {
     warm_walls(report).map(|runs| median(&runs))
 }

@@ -207,6 +207,7 @@ impl ReportBuilder {
             Some(present) => {
                 present.repeats += pass.repeats;
                 present.runs.extend(pass.runs);
+                present.warm_up_runs += pass.warm_up_runs;
             }
             None => self.report.run.passes.push(pass),
         }

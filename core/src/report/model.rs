@@ -126,6 +126,30 @@ pub struct PassInfo {
     /// Median wall time per run over the bare pass's median, minus one:
     /// 0.05 is 5% slower. `None` for the bare pass itself.
     pub overhead: Option<f64>,
+    /// Runs made before `runs` to warm the machine up, untimed: a CPU
+    /// coming out of idle ran taylor at half speed for its first 0.25 s.
+    /// 0 in reports from before warm-ups, whose first run is cold.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub warm_up_runs: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+impl PassInfo {
+    /// The wall seconds of the runs a timing rests on: every run after a
+    /// warm-up; without one, every run but the cold first when there are
+    /// others.
+    pub fn warm_walls(&self) -> Vec<f64> {
+        let cold = usize::from(self.warm_up_runs == 0 && self.runs.len() > 1);
+        self.runs.iter().skip(cold).map(|t| t.wall_s).collect()
+    }
+
+    /// The median of [`PassInfo::warm_walls`]; `None` without runs.
+    pub fn median_wall(&self) -> Option<f64> {
+        crate::timing::Spread::of(self.warm_walls()).map(|s| s.median)
+    }
 }
 
 /// A function, identified by its name.

@@ -16,8 +16,8 @@ use crate::explorer::views::{Ctx, Outcome, View};
 use crate::explorer::widgets::table::Cursor;
 use crate::report_view::units::seconds;
 use proftui_core::diff::{Change, Presence};
-use proftui_core::report::{FunctionId, PassKind, Report};
-use proftui_core::timing::Spread;
+use proftui_core::report::{FunctionId, PassInfo, PassKind, Report};
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -170,13 +170,7 @@ impl View for State {
 /// Each run: what ran, wall time per run, samples; the wall-time ratio.
 fn header(base: &Report, new: &Report) -> Vec<Line<'static>> {
     let wall = |report: &Report| {
-        report
-            .run
-            .passes
-            .iter()
-            .find(|p| p.kind == PassKind::Bare)
-            .and_then(|p| Spread::of(p.runs.iter().skip(usize::from(p.runs.len() > 1)).map(|t| t.wall_s)))
-            .map(|s| s.median)
+        report.run.passes.iter().find(|p| p.kind == PassKind::Bare).and_then(PassInfo::median_wall)
     };
     let describe = |label: &str, report: &Report| {
         let run = &report.run;
