@@ -68,6 +68,8 @@ pub(super) fn profile(
             builder.add_cpu(without_dither(sampler.stop()), repeats);
         }
         PassRequest::Calls => {
+            // Its times are of one run: a warm one, like the bare pass's.
+            channel.send(&Event::WarmedUp(warm_up(plugin, &call, channel)?));
             let collector = calls::start().map_err(|e| e.to_string())?;
             let record = run_once(plugin, &call, 0, channel)?;
             builder.add_calls(collector.stop(), 1);
@@ -84,11 +86,12 @@ pub(super) fn profile(
     Ok(())
 }
 
-/// Untimed runs before the bare pass's timed ones, for at least
+/// Untimed runs before the bare and calls passes' timed ones, for at least
 /// [`WARM_UP`] and at least one run. A CPU coming out of idle runs slowly
 /// at first (measured: taylor at 3.0 ms per run for its first 0.25 s, then
 /// 1.5 ms), and five cold runs made every other pass look 50% faster than
-/// the baseline. Returns the runs made.
+/// the baseline. The heap pass stays cold: allocations only a first run
+/// makes are part of what it shows. Returns the runs made.
 fn warm_up(
     plugin: &LoadedPlugin,
     call: &(usize, usize, Vec<pt_value>),

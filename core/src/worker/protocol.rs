@@ -94,8 +94,8 @@ pub enum Event {
     Failed(String),
     /// A profiling pass's running sample count (sent after each run).
     Samples(u64),
-    /// The bare pass warmed the machine up with this many untimed runs
-    /// before its first timed one.
+    /// The pass warmed the machine up with this many untimed runs before
+    /// its first timed one.
     WarmedUp(u32),
     /// What a profiling pass saw, as a report holding that pass only.
     Profiled(Box<Report>),
