@@ -350,3 +350,38 @@ fn a_report_and_an_import_of_another_unit_do_not_compare() {
     let output = proftui(&["diff", s(&folded), s(&folded), "--format", "text"]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output).1);
 }
+
+#[test]
+fn a_side_recorded_on_a_busy_machine_is_named_in_the_diff() {
+    let r = reports();
+    let dir = tempfile::tempdir().unwrap();
+    // The naive report as if its worker had waited for a CPU for 40% of
+    // the cpu pass (what `record` measures on a busy machine), the tuned
+    // one as if it had never waited (the fixtures are recorded side by
+    // side, so they may have waited for real).
+    let with_wait = |path: &Path, share: f64, name: &str| {
+        let mut report: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let wall = report["cpu"]["wall_s"].as_f64().unwrap();
+        report["cpu"]["wait_s"] = Value::from(share * wall);
+        let edited = dir.path().join(name);
+        std::fs::write(&edited, serde_json::to_string(&report).unwrap()).unwrap();
+        edited
+    };
+    let (busy, quiet) = (with_wait(&r.naive, 0.4, "busy.json"), with_wait(&r.tuned, 0.0, "quiet.json"));
+
+    let output = proftui(&["diff", s(&busy), s(&quiet), "--format", "text"]);
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stderr}");
+    let said = "busy machine: the worker waited for a CPU 40% of the cpu pass";
+    let lines: Vec<&str> = stdout.lines().collect();
+    let at =
+        lines.iter().position(|l| l.contains(said)).unwrap_or_else(|| panic!("{said:?} not in:\n{stdout}"));
+    let new_at = lines.iter().position(|l| l.starts_with("new")).unwrap();
+    assert!(at < new_at, "the note belongs to the base side:\n{stdout}");
+    assert_eq!(stdout.matches("busy machine").count(), 1, "only the base was busy:\n{stdout}");
+
+    let json = diff_json(&busy, &quiet, &[]);
+    let share = json["base"]["cpu"]["wait_share"].as_f64().unwrap();
+    assert!((share - 0.4).abs() < 1e-9, "{share}");
+    assert_eq!(json["new"]["cpu"]["wait_share"].as_f64(), Some(0.0));
+}

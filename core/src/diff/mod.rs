@@ -216,6 +216,10 @@ pub struct CpuSide {
     pub rounds: u32,
     pub repeats: u32,
     pub achieved_hz: f64,
+    /// The share of the pass the worker waited for a CPU (see
+    /// [`crate::report::CpuProfile::wait_share`]); `None` when not measured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wait_share: Option<f64>,
 }
 
 /// The whole runs compared.
@@ -601,6 +605,7 @@ fn side(report: &Report, prepared: &Prepared) -> Side {
             rounds: cpu.round_list().len() as u32,
             repeats: cpu.repeats,
             achieved_hz: cpu.achieved_hz,
+            wait_share: cpu.wait_share(),
         }),
         calls: prepared.analysis.basis().calls.clone(),
         wall_s: bare_wall_s(report),
