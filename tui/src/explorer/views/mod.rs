@@ -171,3 +171,32 @@ fn status_line(app: &App) -> Paragraph<'static> {
     }
     Paragraph::new(parts.join(" │ "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// The status line's text for the fixture report with its cpu pass
+    /// having waited `wait_s` of its wall time for a CPU.
+    fn status_with_wait(wait_s: Option<f64>) -> String {
+        let mut report = fixture::taylor();
+        let cpu = report.cpu.as_mut().expect("the fixture has a cpu pass");
+        cpu.wait_s = wait_s.map(|share| share * cpu.wall_s);
+        let app = App::new(Some(Profile::new(Arc::new(report), None)));
+        let buffer = fixture::draw(200, 1, |frame, area| frame.render_widget(status_line(&app), area));
+        buffer.content().iter().map(|cell| cell.symbol()).collect::<String>().trim_end().to_string()
+    }
+
+    #[test]
+    fn the_status_line_names_a_busy_machine_last() {
+        let busy = status_with_wait(Some(0.25));
+        assert!(busy.ends_with("│ busy machine: waited 25% for a CPU"), "{busy}");
+        assert!(busy.contains("calls exact"), "{busy}");
+        // Under the 10% that makes a machine busy, and unmeasured: no note.
+        for quiet in [Some(0.05), None] {
+            let line = status_with_wait(quiet);
+            assert!(!line.contains("busy"), "{quiet:?}: {line}");
+        }
+    }
+}
