@@ -15,9 +15,9 @@ use crate::explorer::baseline::{Baseline, SampledChange, count_change, signed_se
 use crate::explorer::views::{Ctx, Outcome, View};
 use crate::explorer::widgets::table::Cursor;
 use crate::report_view::units::seconds;
+use proftui_core::analysis::BUSY_WAIT_SHARE;
 use proftui_core::diff::{Change, Presence};
 use proftui_core::report::{FunctionId, PassInfo, PassKind, Report};
-
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -184,7 +184,11 @@ fn header(base: &Report, new: &Report) -> Vec<Line<'static>> {
                 0 | 1 => String::new(),
                 n => format!(" in {n} rounds"),
             };
-            format!("{} samples{rounds} at {:.0} Hz", cpu.samples.len(), cpu.achieved_hz)
+            let busy =
+                cpu.wait_share().filter(|&share| share >= BUSY_WAIT_SHARE).map_or(String::new(), |share| {
+                    format!(" · busy machine: waited {:.0}% for a CPU", share * 100.0)
+                });
+            format!("{} samples{rounds} at {:.0} Hz{busy}", cpu.samples.len(), cpu.achieved_hz)
         });
         format!("{what}: {wall} wall per run (bare median) · {samples}")
     };
@@ -301,5 +305,17 @@ mod tests {
         state.update(Action::Down, &ctx);
         let run = fixture::function(&profile, fixture::RUN);
         assert_eq!(state.update(Action::Enter, &ctx), Outcome::Focus(run, ViewKind::Edges));
+    }
+
+    #[test]
+    fn a_run_recorded_on_a_busy_machine_says_so_in_the_header() {
+        let quiet = fixture::taylor();
+        let mut busy = fixture::taylor();
+        let cpu = busy.cpu.as_mut().expect("a cpu pass");
+        cpu.wait_s = Some(0.3 * cpu.wall_s);
+        let text = |lines: Vec<Line>| lines.iter().map(ToString::to_string).collect::<Vec<_>>();
+        let lines = text(header(&busy, &quiet));
+        assert!(lines[0].ends_with(" · busy machine: waited 30% for a CPU"), "{lines:?}");
+        assert!(!lines[1].contains("busy"), "{lines:?}");
     }
 }
