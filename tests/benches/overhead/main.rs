@@ -9,22 +9,24 @@
 //!
 //! - Every round runs, for every workload, a bare worker
 //!   (`proftui run --repeat 6`) and one `proftui record` per pass, in an
-//!   order that rotates from round to round; a `record` starts with three
-//!   bare runs of its own. Rounds go over all workloads before the next
+//!   order that rotates from round to round; a `record` starts with a
+//!   warm-up and five bare runs of its own. Rounds go over all workloads before the next
 //!   begins, so a slow spell of the machine reaches every pass alike, and
 //!   each ratio is taken within one round and only then summarised over
 //!   the rounds (median, min, max).
 //! - A worker's first run can be slower than the next ones (code and
 //!   data still cold): "first bare run / later bare runs" in the output.
 //!   The cpu pass repeats the workload in one worker, so its later runs are
-//!   compared with the later runs of the bare workers. The calls and heap
-//!   passes run the workload once in a fresh worker, so that one run is
-//!   compared with the first runs of the round's bare workers.
+//!   compared with the warm bare runs (the bare workers' later runs and
+//!   the recordings' bare runs, which follow a warm-up). The calls pass
+//!   times one run after the same warm-up, so it is compared with the warm
+//!   bare runs too; the heap pass runs the workload once, cold, in a fresh
+//!   worker, so that run is compared with the bare workers' first runs.
 //! - Other processes on the machine slow runs down at random, never speed
 //!   them up: next to the per-round ratios of medians, the output gives
 //!   ratios of the fastest runs (per round for the cpu pass, over all
 //!   rounds for every pass), the figures least disturbed.
-//! - The report's own `overhead` field rests on three bare runs; nothing
+//! - The report's own `overhead` field rests on five bare runs; nothing
 //!   here uses it.
 //!
 //! Per-event costs divide a pass's extra time by what the report counted:

@@ -23,7 +23,8 @@ pub struct Round {
     pub cpu_us_per_sample: f64,
     pub samples_per_run: f64,
     pub achieved_hz: f64,
-    /// The calls pass's one run over the median cold bare run.
+    /// The calls pass's one run (after its warm-up) over the median warm
+    /// bare run.
     pub calls_ratio: f64,
     /// Probed calls per run, as the calls pass counted them.
     pub calls: u64,
@@ -35,6 +36,7 @@ pub struct Round {
     pub heap_us_per_block: f64,
     /// Fastest runs of the round, in seconds: warm bare runs, cold bare
     /// runs, warm cpu-pass runs, and the calls and heap passes' one run.
+    /// (The calls pass's run is warm, the heap pass's cold.)
     pub fastest_warm_bare_s: f64,
     pub fastest_cold_bare_s: f64,
     pub fastest_cpu_s: f64,
@@ -59,9 +61,10 @@ pub fn measure_round(case: &Case, round: usize, dir: &Path) -> Round {
     }
     let (cpu, calls, heap) =
         (cpu.expect("cpu job ran"), calls.expect("calls job ran"), heap.expect("heap job ran"));
-    bare_workers.extend([cpu.bare.clone(), calls.bare.clone(), heap.bare.clone()]);
-
-    let warm_bare = || bare_workers.iter().flat_map(|w| w[1..].iter());
+    // A recording's bare runs follow its warm-up: all of them are warm.
+    let recorded_bare = [&cpu.bare, &calls.bare, &heap.bare];
+    let warm_bare =
+        || bare_workers.iter().flat_map(|w| w[1..].iter()).chain(recorded_bare.into_iter().flatten());
     let warm_cpu_pass = || cpu.runs[1..].iter();
     let cold_wall = median(bare_workers.iter().map(|w| w[0].wall_s));
     let warm_wall = median(warm_bare().map(|t| t.wall_s));
@@ -81,9 +84,9 @@ pub fn measure_round(case: &Case, round: usize, dir: &Path) -> Round {
         cpu_us_per_sample: (cpu_min_cpu - bare_min_cpu) / cpu.samples_per_run * 1e6,
         samples_per_run: cpu.samples_per_run,
         achieved_hz: cpu.achieved_hz,
-        calls_ratio: calls_wall / cold_wall,
+        calls_ratio: calls_wall / warm_wall,
         calls: calls.calls,
-        calls_ns_per_call: (calls_wall - cold_wall) / calls.calls.max(1) as f64 * 1e9,
+        calls_ns_per_call: (calls_wall - warm_wall) / calls.calls.max(1) as f64 * 1e9,
         heap_ratio: heap_wall / cold_wall,
         blocks: heap.blocks,
         heap_us_per_block: (heap_wall - cold_wall) / heap.blocks.max(1) as f64 * 1e6,
