@@ -17,12 +17,12 @@
 //! or a line's is the sampling error of its count (Poisson: `√k` samples).
 //! Calls and bytes are exact counts and never noise.
 
-use proftui_core::analysis::{Analysis, CpuBasis, Direction, Filter, FlatRow, LineTable, Reach};
+use proftui_core::analysis::{Analysis, CpuBasis, Direction, Filter, FlatRow, LineTable, Reach, Tree};
 use proftui_core::diff::{Change, Diff, DiffOptions, Estimate, Presence, TimeSource, judge, variant_renamed};
 use proftui_core::report::{FunctionId, Report};
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// The base side of a diff.
 pub struct Baseline {
@@ -43,6 +43,9 @@ pub struct Baseline {
     /// `proftui diff`'s comparison: function figures judged with their
     /// rounds.
     pub diff: Diff,
+    /// The base's top-down tree, built when a view first asks for it and
+    /// shared by the tree view and the flame graph.
+    tree: OnceLock<Arc<Tree>>,
 }
 
 impl Baseline {
@@ -68,10 +71,16 @@ impl Baseline {
             pairs: options.pairs.iter().cloned().collect(),
             swap,
             diff,
+            tree: OnceLock::new(),
         };
         baseline.by_name =
             baseline.flat.iter().enumerate().map(|(i, row)| (baseline.base_key(&row.name), i)).collect();
         baseline
+    }
+
+    /// The base's top-down tree (all threads), built once.
+    pub fn tree(&self) -> Arc<Tree> {
+        Arc::clone(self.tree.get_or_init(|| Arc::new(self.analysis.tree())))
     }
 
     /// The comparable name of the base function `name`: its pair's, when

@@ -122,9 +122,10 @@ impl Shown {
 /// found is remembered, so a lookup costs the path's unmatched part once.
 pub(super) struct BasePaths {
     baseline: Arc<Baseline>,
-    /// The base's tree of the same kind; a bottom-up one grows as it is
-    /// walked.
-    tree: Tree,
+    /// The base's tree of the same kind: its top-down tree, shared by
+    /// every view through [`Baseline::tree`], or a bottom-up one of its
+    /// own that grows as it is walked.
+    tree: Shown,
     base_names: Vec<String>,
     new_names: Vec<String>,
     /// New node → its base node (`None`: the base has no such path).
@@ -135,8 +136,11 @@ impl BasePaths {
     /// The base's top-down tree, or its bottom-up tree by self samples,
     /// for nodes of a tree of `new`.
     pub(super) fn new(baseline: &Arc<Baseline>, new: &Report, inverted: bool) -> Self {
-        let tree =
-            if inverted { baseline.analysis.inverted(Weight::Samples) } else { baseline.analysis.tree() };
+        let tree = if inverted {
+            Shown::BottomUp(Box::new(baseline.analysis.inverted(Weight::Samples)))
+        } else {
+            Shown::TopDown(baseline.tree())
+        };
         Self {
             baseline: Arc::clone(baseline),
             tree,
@@ -690,6 +694,22 @@ mod tests {
     use insta::assert_snapshot;
     use ratatui::buffer::Buffer;
     use ratatui::style::Modifier;
+
+    #[test]
+    fn top_down_views_share_one_base_tree_in_diff_mode() {
+        // The tree view and the flame graph each walk the base's top-down
+        // tree: it is built once, on the baseline, and shared.
+        let profile = fixture::diff_profile();
+        let baseline = profile.baseline.as_ref().expect("diff mode");
+        let tree_view = BasePaths::new(baseline, &profile.report, false);
+        let flame = BasePaths::new(baseline, &profile.report, false);
+        match (&tree_view.tree, &flame.tree) {
+            (Shown::TopDown(a), Shown::TopDown(b)) => assert!(Arc::ptr_eq(a, b)),
+            _ => panic!("top-down base paths walk the shared top-down tree"),
+        }
+        let inverted = BasePaths::new(baseline, &profile.report, true);
+        assert!(matches!(inverted.tree, Shown::BottomUp(_)), "a bottom-up tree grows: its own");
+    }
 
     const GROW: &str = "alloc::raw_vec::RawVec<T>::grow";
 
