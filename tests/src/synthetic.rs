@@ -467,6 +467,7 @@ impl Generator {
                 blocks_at_end: leaked,
                 max_bytes: at_peak.max(1) * per_block,
                 max_blocks: at_peak.max(1),
+                lifetimes_us: None,
             });
         }
         let peak_bytes = sites.iter().map(|s| s.bytes_at_peak).sum::<u64>();

@@ -359,13 +359,14 @@ fn dhat_export_has_valgrinds_fields_and_dh_view_shows_the_reports_bytes() {
     let ours: serde_json::Value = serde_json::from_slice(&std::fs::read(&ours_path).unwrap()).unwrap();
 
     // The same top-level fields with the same types; program points lack
-    // only what the report does not keep: lifetimes (tl) and the access
-    // counts valgrind writes with bkacc (rb, wb, acc; ours says bkacc false).
+    // only what the report does not keep: the access counts valgrind
+    // writes with bkacc (rb, wb, acc; ours says bkacc false).
     assert_eq!(field_types(&ours), field_types(&real));
     let (ours_pp, real_pp) = (field_types(&ours["pps"][0]), field_types(&real["pps"][0]));
     let missing: Vec<&str> =
         real_pp.iter().filter(|f| !ours_pp.contains(f)).map(|(name, _)| name.as_str()).collect();
-    assert_eq!(missing, ["acc", "rb", "tl", "wb"]);
+    assert_eq!(missing, ["acc", "rb", "wb"]);
+    assert_eq!(ours["bklt"], serde_json::json!(true));
     assert!(ours_pp.iter().all(|f| real_pp.contains(f)), "{ours_pp:?} vs {real_pp:?}");
     assert_eq!((&ours["ftbl"][0], &ours["bkacc"]), (&serde_json::json!("[root]"), &serde_json::json!(false)));
 
@@ -389,6 +390,15 @@ fn dhat_export_has_valgrinds_fields_and_dh_view_shows_the_reports_bytes() {
         [site("tb"), site("tbk"), site("gb"), site("gbk"), site("mb"), site("mbk"), site("eb")],
         [COLLECT_BYTES, 1, COLLECT_BYTES, 1, COLLECT_BYTES, 1, 0]
     );
+    // Its one block is allocated and freed inside the heap pass's run.
+    let heap_run_us: f64 = report
+        .run
+        .passes
+        .iter()
+        .filter(|p| p.kind == proftui_core::report::PassKind::Heap)
+        .flat_map(|p| p.runs.iter().map(|t| t.wall_s * 1e6))
+        .sum();
+    assert!(site("tl") > 0 && site("tl") as f64 <= heap_run_us, "tl {} µs, run {heap_run_us} µs", site("tl"));
 
     // DHAT's own viewer loads it and shows the same totals.
     let shown = dh_view(dir.path(), &ours_path);
@@ -398,6 +408,11 @@ fn dhat_export_has_valgrinds_fields_and_dh_view_shows_the_reports_bytes() {
     assert!(shown.contains("At t-gmax: 800,000 bytes (100%) in 1 blocks (100%)"), "{shown}");
     // The site's maximum is its one block, not "in 0 blocks, avg size ∞".
     assert!(shown.contains("Max:       800,000 bytes in 1 blocks, avg size 800,000 bytes"), "{shown}");
+    // Lifetimes are the report's: every site's, and the viewer computes
+    // an average from them, never NaN.
+    let lifetimes: Vec<u64> = heap.sites.iter().map(|s| s.lifetimes_us.expect("recorded")).collect();
+    assert_eq!(sum("tl"), lifetimes.iter().sum::<u64>());
+    assert!(shown.contains("avg lifetime") && !shown.contains("NaN"), "{shown}");
     assert!(shown.contains(&format!("{COLLECT_SUM} (")), "{shown}");
 }
 

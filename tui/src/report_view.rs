@@ -365,7 +365,17 @@ mod tests {
         let site = text.lines().find(|l| l.ends_with("(taylor::taylor_exp)")).expect("a taylor_exp site");
         assert_eq!(
             cells(site),
-            ["2.93 KiB", "3", "1.95 KiB", "1000 B", "1", "1.95 KiB", "/src/taylor.rs:13(taylor::taylor_exp)"]
+            // Its three blocks lived 55 ms together (the fixture's ticks).
+            [
+                "2.93 KiB",
+                "3",
+                "1.95 KiB",
+                "1000 B",
+                "1",
+                "1.95 KiB",
+                "18.3 ms",
+                "/src/taylor.rs:13(taylor::taylor_exp)"
+            ]
         );
         assert_has(&text, &["stack: taylor::run → taylor::taylor_exp → alloc::raw_vec::RawVec<T>::grow"]);
 

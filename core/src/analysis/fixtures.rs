@@ -179,6 +179,9 @@ fn taylor_with(tick_ns: u64, source: impl Fn(u32) -> String) -> Report {
                 blocks_at_end: 1,
                 max_bytes: 2000,
                 max_blocks: 2,
+                // Two blocks freed after 15 and 10 ticks, the leaked one
+                // live from tick 20 to the end at 50: 55 ticks.
+                lifetimes_us: Some(55 * tick_ns / 1000),
             },
             HeapSite {
                 node: run_alloc,
@@ -190,6 +193,8 @@ fn taylor_with(tick_ns: u64, source: impl Fn(u32) -> String) -> Report {
                 blocks_at_end: 0,
                 max_bytes: 300,
                 max_blocks: 3,
+                // Five blocks of 2 ticks each.
+                lifetimes_us: Some(10 * tick_ns / 1000),
             },
         ],
         total_bytes: 3500,

@@ -113,6 +113,10 @@ pub struct HeapSiteRow {
     pub heap: HeapFigures,
     /// The site's own largest live total (a moment: never divided).
     pub max_bytes: u64,
+    /// How long the site's blocks lived on average, in microseconds (a
+    /// block still live at the end counts until then); `None` when the
+    /// report has no lifetimes.
+    pub average_lifetime_us: Option<f64>,
     /// Function names from the outermost frame down to the leaf.
     pub stack: Vec<String>,
 }
@@ -161,6 +165,7 @@ impl Analysis<'_> {
                         line: self.report.nodes[user as usize].line,
                         heap: basis.scale(HeapFigures::of_site(site)),
                         max_bytes: site.max_bytes,
+                        average_lifetime_us: site.average_lifetime_us(),
                         stack: path.iter().map(|&node| self.name(self.function(node)).to_string()).collect(),
                     }
                 })
@@ -281,6 +286,7 @@ mod tests {
                 blocks_at_end: 0,
                 max_bytes: 8,
                 max_blocks: 1,
+                lifetimes_us: None,
             }],
             total_bytes: 8,
             total_blocks: 1,

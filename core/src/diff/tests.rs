@@ -88,6 +88,7 @@ fn report(spec: &Spec) -> Report {
             blocks_at_end: 0,
             max_bytes: 600,
             max_blocks: 1,
+            lifetimes_us: None,
         }],
         total_bytes: spec.work_bytes,
         total_blocks: 1,

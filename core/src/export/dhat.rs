@@ -7,12 +7,12 @@
 //! addresses or columns). Figures are the heap pass's as recorded: totals
 //! over all its runs (`tb`/`tbk`), live at the global peak (`gb`/`gbk`),
 //! live at the end (`eb`/`ebk`), the site's own largest live total and its
-//! blocks then (`mb`/`mbk`).
+//! blocks then (`mb`/`mbk`), and the lifetimes of its blocks added up
+//! (`tl`, microseconds).
 //!
 //! What the report does not keep is left out or zero, never made up: no
-//! block lifetimes (`tl` is absent, so the viewer shows no average
-//! lifetime), no process id (`pid` is 0), and `mbk` is 0 for a report
-//! recorded before the block count at a site's maximum was kept. Times are in
+//! process id (`pid` is 0); `mbk` is 0, and `tl` absent with `bklt` false,
+//! for a report recorded before those were kept. Times are in
 //! microseconds from the start of the heap pass.
 
 use super::ExportError;
@@ -52,6 +52,9 @@ struct ProgramPoint {
     gbk: u64,
     eb: u64,
     ebk: u64,
+    /// Written for every point or for none (`bklt`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tl: Option<u64>,
     fs: Vec<usize>,
 }
 
@@ -61,6 +64,9 @@ pub fn write(report: &Report, out: &mut dyn Write) -> Result<(), ExportError> {
         return Err(ExportError::MissingPass { format: FORMAT, pass: "heap" });
     };
     let mut table = FrameTable { report, index: HashMap::new(), ftbl: vec!["[root]".to_string()] };
+    // The viewer shows lifetimes when the file says it has them for every
+    // point; a report from before they were kept has none.
+    let lifetimes = heap.sites.iter().all(|site| site.lifetimes_us.is_some());
     let pps = heap
         .sites
         .iter()
@@ -73,6 +79,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> Result<(), ExportError> {
             gbk: site.blocks_at_peak,
             eb: site.bytes_at_end,
             ebk: site.blocks_at_end,
+            tl: site.lifetimes_us.filter(|_| lifetimes),
             fs: table.frames(site.node),
         })
         .collect();
@@ -82,7 +89,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> Result<(), ExportError> {
         dhatFileVersion: 2,
         mode: "rust-heap",
         verb: "Allocated",
-        bklt: true,
+        bklt: lifetimes,
         bkacc: false,
         tu: "µs",
         Mtu: "s",

@@ -175,6 +175,7 @@ pub(crate) mod tests {
             blocks_at_end: 0,
             max_bytes: 100,
             max_blocks: 1,
+            lifetimes_us: None,
         };
         b.set_heap(HeapProfile {
             sites: vec![site],

@@ -321,6 +321,7 @@ impl ReportBuilder {
                 blocks_at_end: s.blocks_at_end,
                 max_bytes: s.max_bytes,
                 max_blocks: s.max_blocks,
+                lifetimes_us: s.lifetimes_us,
             })
             .collect();
         self.report.heap = Some(HeapProfile {

@@ -343,6 +343,18 @@ pub struct HeapSite {
     /// reports written before this field existed read as 0.
     #[serde(default)]
     pub max_blocks: u64,
+    /// The lifetimes of the site's blocks added up, in microseconds (a
+    /// block still live at the end of the pass counts until then); `None`
+    /// when not recorded (reports written before it was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifetimes_us: Option<u64>,
+}
+
+impl HeapSite {
+    /// The average lifetime of the site's blocks, in microseconds.
+    pub fn average_lifetime_us(&self) -> Option<f64> {
+        self.lifetimes_us.filter(|_| self.total_blocks > 0).map(|t| t as f64 / self.total_blocks as f64)
+    }
 }
 
 /// Live bytes at a moment of the heap pass.

@@ -4,7 +4,7 @@
 use super::Options;
 use super::flat::{location, sort_name};
 use super::table::{Align, Table};
-use super::units::{human_bytes, since_start};
+use super::units::{NONE, human_bytes, seconds, since_start};
 use proftui_core::analysis::{Analysis, HeapSiteRow, SortKey, Timeline, sort_rows, top};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -49,6 +49,7 @@ pub fn text(view: &HeapView) -> String {
         ("leaked", Align::Right),
         ("leaked blocks", Align::Right),
         ("site max", Align::Right),
+        ("avg life", Align::Right),
         ("site", Align::Left),
     ]);
     for site in &view.sites {
@@ -61,13 +62,15 @@ pub fn text(view: &HeapView) -> String {
             human_bytes(h.bytes_at_end),
             h.blocks_at_end.to_string(),
             human_bytes(site.max_bytes),
+            site.average_lifetime_us.map_or(NONE.into(), |us| seconds(us / 1e6)),
             location(&site.name, site.file.as_deref(), line),
         ]);
         table.note(format!("stack: {}", stack_line(&site.stack)));
     }
     let mut out = format!(
         "heap: {} allocation sites, sorted by {}; a site is charged to its first frame outside the allocator and std\n  \
-         at peak: live at the heap's global peak; leaked: still live at the end; site max: the site's own largest live total\n\n",
+         at peak: live at the heap's global peak; leaked: still live at the end; site max: the site's own largest live total;\n  \
+         avg life: from allocation to free (or to the end)\n\n",
         view.sites.len() + view.omitted,
         sort_name(view.sort)
     );

@@ -83,6 +83,10 @@ pub struct HeapSite {
     /// Blocks live at the moment of `max_bytes` (dhat's `mbk`); summed the
     /// same way where stacks merge.
     pub max_blocks: u64,
+    /// The lifetimes of all the site's blocks added up, in microseconds
+    /// (dhat's `tl`; a block still live at the end counts until then);
+    /// `None` when dhat did not write them.
+    pub lifetimes_us: Option<u64>,
 }
 
 /// Live bytes at one moment.

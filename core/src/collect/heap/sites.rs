@@ -39,6 +39,8 @@ struct ProgramPoint {
     eb: u64,
     #[serde(default)]
     ebk: u64,
+    /// Total lifetime of the point's blocks, in microseconds.
+    tl: Option<u64>,
     fs: Vec<usize>,
 }
 
@@ -76,7 +78,7 @@ pub(super) fn read_sites(path: &Path) -> Result<Vec<HeapSite>, HeapError> {
             Some(&i) => &mut sites[i],
             None => {
                 index_of.insert(frames.clone(), sites.len());
-                sites.push(HeapSite { frames, ..HeapSite::default() });
+                sites.push(HeapSite { frames, lifetimes_us: Some(0), ..HeapSite::default() });
                 sites.last_mut().expect("a site was just pushed")
             }
         };
@@ -88,6 +90,7 @@ pub(super) fn read_sites(path: &Path) -> Result<Vec<HeapSite>, HeapError> {
         site.blocks_at_end += pp.ebk;
         site.max_bytes += pp.mb;
         site.max_blocks += pp.mbk;
+        site.lifetimes_us = site.lifetimes_us.zip(pp.tl).map(|(sum, tl)| sum + tl);
     }
     sites.sort_by(|a, b| {
         let key = |f: &Frame| (f.function.clone(), f.file.clone(), f.line);

@@ -94,6 +94,33 @@ fn sites_totals_peak_and_leaks_are_exact() {
     assert!(data.timeline.contains(&MemoryPoint { time_ns: data.peak_time_ns, live_bytes: data.peak_bytes }));
 }
 
+#[inline(never)]
+fn hold_one_block_for(time: std::time::Duration) {
+    let block = alloc(256);
+    std::thread::sleep(time);
+    free(block);
+}
+
+#[test]
+fn block_lifetimes_run_from_allocation_to_free_or_to_the_stop() {
+    let _turn = turn();
+    let started = std::time::Instant::now();
+    let profiler = start(&HeapOptions::default()).unwrap();
+    hold_one_block_for(std::time::Duration::from_millis(30));
+    let kept = keep_hundred_kilobyte_blocks();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let data = profiler.stop().unwrap();
+    let elapsed_us = started.elapsed().as_micros() as u64;
+    kept.into_iter().for_each(free);
+
+    let held = site(&data, "hold_one_block_for").lifetimes_us.expect("dhat writes lifetimes");
+    assert!((30_000..=elapsed_us).contains(&held), "held {held} µs of {elapsed_us}");
+    // The hundred blocks still live at the stop count until the stop: at
+    // least the 20 ms slept before it, each.
+    let kept = site(&data, "keep_hundred_kilobyte_blocks").lifetimes_us.expect("dhat writes lifetimes");
+    assert!((100 * 20_000..=100 * elapsed_us).contains(&kept), "kept {kept} µs, {elapsed_us} µs elapsed");
+}
+
 #[test]
 fn frames_are_root_first_without_hashes_or_allocator_plumbing() {
     let _turn = turn();

@@ -11,7 +11,7 @@ use crate::explorer::action::Action;
 use crate::explorer::app::ViewKind;
 use crate::explorer::views::{Ctx, Outcome, View};
 use crate::explorer::widgets::table::{self, Align, Column, Cursor};
-use crate::report_view::units::{NONE, human_bytes, percent, since_start};
+use crate::report_view::units::{NONE, human_bytes, percent, seconds, since_start};
 use proftui_core::analysis::{HeapBasis, HeapSiteRow, Timeline};
 use proftui_core::report::Report;
 use ratatui::Frame;
@@ -41,12 +41,20 @@ enum Sort {
     AtPeak,
     Leaked,
     SiteMax,
+    Lifetime,
     Site,
 }
 
 impl Sort {
-    const ALL: [Sort; 6] =
-        [Sort::Allocated, Sort::Blocks, Sort::AtPeak, Sort::Leaked, Sort::SiteMax, Sort::Site];
+    const ALL: [Sort; 7] = [
+        Sort::Allocated,
+        Sort::Blocks,
+        Sort::AtPeak,
+        Sort::Leaked,
+        Sort::SiteMax,
+        Sort::Lifetime,
+        Sort::Site,
+    ];
 
     fn name(self) -> &'static str {
         match self {
@@ -55,6 +63,7 @@ impl Sort {
             Sort::AtPeak => "at peak",
             Sort::Leaked => "leaked",
             Sort::SiteMax => "site max",
+            Sort::Lifetime => "average lifetime",
             Sort::Site => "site",
         }
     }
@@ -64,13 +73,15 @@ impl Sort {
     }
 
     /// The sites table's columns, each with the least table width that
-    /// shows it: the blocks and the site's maximum go first.
-    const COLUMNS: [(Sort, u16); 6] = [
+    /// shows it: the lifetime goes first, then the blocks and the site's
+    /// maximum.
+    const COLUMNS: [(Sort, u16); 7] = [
         (Sort::Allocated, 0),
         (Sort::Blocks, 64),
         (Sort::AtPeak, 0),
         (Sort::Leaked, 0),
         (Sort::SiteMax, 64),
+        (Sort::Lifetime, 90),
         (Sort::Site, 0),
     ];
 
@@ -82,6 +93,7 @@ impl Sort {
             Sort::AtPeak => ("at peak", 10, Align::Right),
             Sort::Leaked => ("leaked", 10, Align::Right),
             Sort::SiteMax => ("site max", 10, Align::Right),
+            Sort::Lifetime => ("avg life", 9, Align::Right),
             Sort::Site => ("allocating function:line", 12, Align::Left),
         };
         Column { title, width, align }
@@ -167,6 +179,10 @@ impl State {
             Sort::AtPeak => sites.sort_by_key(|s| (Reverse(s.heap.bytes_at_peak), Reverse(s.heap.bytes))),
             Sort::Leaked => sites.sort_by_key(|s| (Reverse(s.heap.bytes_at_end), Reverse(s.heap.bytes))),
             Sort::SiteMax => sites.sort_by_key(|s| (Reverse(s.max_bytes), Reverse(s.heap.bytes))),
+            Sort::Lifetime => sites.sort_by(|a, b| {
+                let life = |s: &HeapSiteRow| s.average_lifetime_us.unwrap_or(-1.0);
+                life(b).total_cmp(&life(a)).then(b.heap.bytes.cmp(&a.heap.bytes))
+            }),
             Sort::Site => sites.sort_by(|a, b| a.name.cmp(&b.name).then(a.line.cmp(&b.line))),
         }
         if reversed {
@@ -277,8 +293,9 @@ fn legend(state: &State) -> String {
     let order = if state.reversed { ", reversed" } else { "" };
     format!(
         "sorted by {}{order} (> < r) · Enter: lines of the allocating function · at peak: live at the global \
-         peak · leaked: live at the end · site max: the site's own largest live total · a site is charged to \
-         its first frame outside the allocator and std",
+         peak · leaked: live at the end · site max: the site's own largest live total · avg life: from \
+         allocation to free (or to the end) · a site is charged to its first frame outside the allocator \
+         and std",
         state.sort.name()
     )
 }
@@ -381,6 +398,7 @@ fn draw_sites(frame: &mut Frame, area: Rect, heap: &Heap, cursor: &mut Cursor, r
                 Sort::AtPeak => bytes(h.bytes_at_peak, t.bytes_at_peak),
                 Sort::Leaked => bytes(h.bytes_at_end, t.bytes_at_end),
                 Sort::SiteMax => bytes(site.max_bytes, t.bytes_at_peak),
+                Sort::Lifetime => site.average_lifetime_us.map_or(NONE.into(), |us| seconds(us / 1e6)),
                 Sort::Site if site.line > 0 => format!("{}:{}", site.name, site.line),
                 Sort::Site => site.name.clone(),
             })
@@ -509,14 +527,15 @@ mod tests {
         ctx.relative = true;
         let buffer = fixture::draw(100, 8, |frame, area| state.draw(frame, area, &ctx));
         // 3000 of 3500 B, 3 of 8 blocks, 2000 of 2000 B at peak, 1000 of
-        // 1000 B leaked, a maximum of 2000 B against the 2000 B peak.
+        // 1000 B leaked, a maximum of 2000 B against the 2000 B peak; the
+        // lifetime is a time either way: 55 ms over 3 blocks.
         assert_eq!(
             fixture::row(&buffer, 2),
-            "     85.7%   37.5%     100.0%     100.0%     100.0% taylor::taylor_exp:13"
+            "     85.7%   37.5%     100.0%     100.0%     100.0%   18.3 ms taylor::taylor_exp:13"
         );
         assert_eq!(
             fixture::row(&buffer, 3),
-            "     14.3%   62.5%       0.0%       0.0%      15.0% taylor::run:6"
+            "     14.3%   62.5%       0.0%       0.0%      15.0%   2.00 ms taylor::run:6"
         );
     }
 
@@ -563,6 +582,7 @@ mod tests {
             (Sort::AtPeak, [EXP, RUN]),
             (Sort::Leaked, [EXP, RUN]),
             (Sort::SiteMax, [EXP, RUN]),
+            (Sort::Lifetime, [EXP, RUN]),
             (Sort::Site, [RUN, EXP]),
             (Sort::Allocated, [EXP, RUN]),
         ] {
@@ -610,6 +630,7 @@ mod tests {
             line: 0,
             heap: Default::default(),
             max_bytes: 0,
+            average_lifetime_us: None,
             stack,
         }
     }
