@@ -54,6 +54,16 @@ fn show(event: Progress, tty: bool) {
     }
 }
 
+/// What the calls pass added per probed call: its median run's wall time
+/// over the bare median, spread over the `calls_per_run` it counted; `None`
+/// without both passes, or with too few calls (under 10 000 a run) for the
+/// difference to stand above the runs' noise.
+fn per_probed_call(report: &Report, calls_per_run: u64) -> Option<f64> {
+    let median = |kind| report.run.passes.iter().find(|p| p.kind == kind).and_then(|p| p.median_wall());
+    let (bare, calls) = (median(PassKind::Bare)?, median(PassKind::Calls)?);
+    (calls_per_run >= 10_000).then(|| (calls - bare).max(0.0) / calls_per_run as f64)
+}
+
 /// What was recorded, in a few lines.
 fn summary(report: &Report, path: &str) -> String {
     let mut lines = vec![format!("wrote {path}")];
@@ -97,7 +107,9 @@ fn summary(report: &Report, path: &str) -> String {
     }
     if let Some(calls) = &report.calls {
         let total: u64 = calls.stats.iter().map(|s| s.calls).sum();
-        lines.push(format!("  calls  {total} probed calls{}", overhead(PassKind::Calls)));
+        let per_call = per_probed_call(report, total / u64::from(calls.repeats.max(1)))
+            .map_or_else(String::new, |s| format!(" ({} per probed call)", human_seconds(s)));
+        lines.push(format!("  calls  {total} probed calls{}{per_call}", overhead(PassKind::Calls)));
     }
     if let Some(heap) = &report.heap {
         lines.push(format!(
@@ -111,4 +123,57 @@ fn summary(report: &Report, path: &str) -> String {
         ));
     }
     lines.join("\n") + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proftui_core::report::build::ReportBuilder;
+    use proftui_core::report::{CallProfile, CallStat, HostInfo, PassInfo, ROOT, RunInfo};
+    use proftui_core::timing::Timing;
+
+    /// A report whose warm bare runs take 1 ms and whose calls pass's one
+    /// run takes 3 ms and counts `calls` probed calls.
+    fn report(calls: u64) -> Report {
+        let run = RunInfo {
+            plugin: "demo".into(),
+            plugin_path: "demo.so".into(),
+            workload: "w".into(),
+            variant: String::new(),
+            params: vec![],
+            results: vec![],
+            recorded_at_unix_s: 0,
+            host: HostInfo { hostname: "h".into(), os: "linux".into(), cpus: 1, proftui_version: "0".into() },
+            passes: vec![],
+        };
+        let mut builder = ReportBuilder::new(run);
+        let f = builder.function("demo::f", None, None);
+        let node = builder.node(ROOT, f, 1);
+        let wall = |ms: f64| Timing { wall_s: ms / 1e3, user_s: ms / 1e3, sys_s: 0.0 };
+        for (kind, runs, warm_up_runs) in
+            [(PassKind::Bare, vec![wall(1.0); 5], 40), (PassKind::Calls, vec![wall(3.0)], 12)]
+        {
+            builder.pass(PassInfo { kind, repeats: runs.len() as u32, runs, overhead: None, warm_up_runs });
+        }
+        builder.set_calls(CallProfile {
+            repeats: 1,
+            stats: vec![CallStat { node, thread: 0, calls, inclusive_ns: 2_000_000, self_ns: 2_000_000 }],
+            unmatched_exits: 0,
+        });
+        builder.finish()
+    }
+
+    #[test]
+    fn the_calls_line_gives_the_cost_of_one_probed_call() {
+        // (3 ms − 1 ms) / 100 000 calls = 20 ns.
+        let text = summary(&report(100_000), "out.json");
+        assert!(text.contains("  calls  100000 probed calls (20.0 ns per probed call)"), "{text}");
+        assert!(text.contains("  bare   5 runs after 40 warm-up runs, median wall 1.00 ms"), "{text}");
+        // Too few calls for 2 ms to be theirs rather than noise: no figure.
+        let text = summary(&report(9_999), "out.json");
+        assert!(
+            text.contains("  calls  9999 probed calls\n") || text.ends_with("  calls  9999 probed calls"),
+            "{text}"
+        );
+    }
 }
