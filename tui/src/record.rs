@@ -4,7 +4,7 @@
 use crate::cli::RecordArgs;
 use crate::commands::Session;
 use anyhow::Result;
-use proftui_core::analysis::{BUSY_WAIT_SHARE, busy_machine};
+use proftui_core::analysis::{busy, busy_machine};
 use proftui_core::record::{Progress, RecordOptions, record};
 use proftui_core::report::file::{ReportFileError, save};
 use proftui_core::report::{PassKind, Report};
@@ -101,7 +101,7 @@ fn summary(report: &Report, path: &str) -> String {
             },
             overhead(PassKind::Cpu)
         ));
-        if let Some(share) = cpu.wait_share().filter(|&s| s >= BUSY_WAIT_SHARE) {
+        if let Some(share) = busy(cpu.wait_share()) {
             lines.push(format!("  note   {}", busy_machine(share)));
         }
     }
@@ -128,25 +128,15 @@ fn summary(report: &Report, path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proftui_core::analysis::fixtures;
     use proftui_core::report::build::ReportBuilder;
-    use proftui_core::report::{CallProfile, CallStat, HostInfo, PassInfo, ROOT, RunInfo};
+    use proftui_core::report::{CallProfile, CallStat, PassInfo, ROOT};
     use proftui_core::timing::Timing;
 
     /// A report whose warm bare runs take 1 ms and whose calls pass's one
     /// run takes 3 ms and counts `calls` probed calls.
     fn report(calls: u64) -> Report {
-        let run = RunInfo {
-            plugin: "demo".into(),
-            plugin_path: "demo.so".into(),
-            workload: "w".into(),
-            variant: String::new(),
-            params: vec![],
-            results: vec![],
-            recorded_at_unix_s: 0,
-            host: HostInfo { hostname: "h".into(), os: "linux".into(), cpus: 1, proftui_version: "0".into() },
-            passes: vec![],
-        };
-        let mut builder = ReportBuilder::new(run);
+        let mut builder = ReportBuilder::new(fixtures::run_info());
         let f = builder.function("demo::f", None, None);
         let node = builder.node(ROOT, f, 1);
         let wall = |ms: f64| Timing { wall_s: ms / 1e3, user_s: ms / 1e3, sys_s: 0.0 };

@@ -30,6 +30,17 @@ pub struct Basis {
 /// sampled 25% share came out 0.6 to 3.6 points low.
 pub const BUSY_WAIT_SHARE: f64 = 0.1;
 
+/// The wait share of a cpu pass (see `CpuProfile::wait_share`) when it
+/// makes the machine busy: at or over [`BUSY_WAIT_SHARE`].
+pub fn busy(wait_share: Option<f64>) -> Option<f64> {
+    wait_share.filter(|&share| share >= BUSY_WAIT_SHARE)
+}
+
+/// [`busy_machine`] in a few words, for a status line or a header.
+pub fn busy_machine_short(share: f64) -> String {
+    format!("busy machine: waited {:.0}% for a CPU", share * 100.0)
+}
+
 /// What a reader is told about a cpu pass that waited `share` (0 to 1) of
 /// its time for a CPU: one sentence, the same in every output.
 pub fn busy_machine(share: f64) -> String {
@@ -65,7 +76,7 @@ impl CpuBasis {
     /// The wait share when it is large enough to tell a reader: at or over
     /// [`BUSY_WAIT_SHARE`].
     pub fn busy(&self) -> Option<f64> {
-        self.wait_share.filter(|&share| share >= BUSY_WAIT_SHARE)
+        busy(self.wait_share)
     }
 
     /// CPU seconds per run that `samples` stand for.

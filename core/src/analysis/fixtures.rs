@@ -43,6 +43,21 @@ pub const CPU_WORKER: ThreadId = 1;
 pub const CALLS_MAIN: ThreadId = 2;
 pub const CALLS_WORKER: ThreadId = 3;
 
+/// A cpu basis of `samples` samples, each standing for
+/// `seconds_per_sample` over `repeats` runs (997 Hz asked, 250 achieved).
+pub fn cpu_basis(samples: u64, seconds_per_sample: f64, repeats: u32) -> super::CpuBasis {
+    super::CpuBasis {
+        samples,
+        all_samples: samples,
+        requested_hz: 997.0,
+        achieved_hz: 250.0,
+        repeats,
+        seconds_per_sample,
+        dropped: 0,
+        wait_share: None,
+    }
+}
+
 /// The run of the taylor report: plugin `taylor` (plugins/taylor.so),
 /// workload `series`, variant `exp`, `terms=5`, recorded at 1_700_000_000
 /// on `box` (linux, 4 cpus).

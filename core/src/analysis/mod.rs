@@ -48,7 +48,9 @@ mod tree;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixtures;
 
-pub use basis::{BUSY_WAIT_SHARE, Basis, CallsBasis, CpuBasis, HeapBasis, busy_machine};
+pub use basis::{
+    BUSY_WAIT_SHARE, Basis, CallsBasis, CpuBasis, HeapBasis, busy, busy_machine, busy_machine_short,
+};
 pub use edges::{Direction, EdgeRow, Reach};
 pub use flat::{CallFigures, FlatRow};
 pub use heap::{HeapFigures, HeapSiteRow, LIBRARY_PREFIXES, Timeline, is_library_frame};

@@ -218,16 +218,7 @@ mod tests {
     use super::*;
 
     fn cpu(seconds_per_sample: f64, repeats: u32) -> CpuBasis {
-        CpuBasis {
-            samples: 0,
-            all_samples: 0,
-            requested_hz: 997.0,
-            achieved_hz: 250.0,
-            repeats,
-            seconds_per_sample,
-            dropped: 0,
-            wait_share: None,
-        }
+        crate::analysis::fixtures::cpu_basis(0, seconds_per_sample, repeats)
     }
 
     fn close(a: f64, b: f64) -> bool {

@@ -294,19 +294,7 @@ pub fn bytes_change(base: Option<u64>, new: Option<u64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn cpu(samples: u64, seconds_per_sample: f64, repeats: u32) -> CpuBasis {
-        CpuBasis {
-            samples,
-            all_samples: samples,
-            requested_hz: 997.0,
-            achieved_hz: 250.0,
-            repeats,
-            seconds_per_sample,
-            dropped: 0,
-            wait_share: None,
-        }
-    }
+    use proftui_core::analysis::fixtures::cpu_basis as cpu;
 
     #[test]
     fn variant_segments_are_left_out_of_names() {

@@ -15,7 +15,7 @@ use crate::explorer::baseline::{Baseline, SampledChange, count_change, signed_se
 use crate::explorer::views::{Ctx, Outcome, View};
 use crate::explorer::widgets::table::Cursor;
 use crate::report_view::units::seconds;
-use proftui_core::analysis::BUSY_WAIT_SHARE;
+use proftui_core::analysis::{busy, busy_machine_short};
 use proftui_core::diff::{Change, Presence};
 use proftui_core::report::{FunctionId, PassInfo, PassKind, Report};
 use ratatui::Frame;
@@ -184,11 +184,9 @@ fn header(base: &Report, new: &Report) -> Vec<Line<'static>> {
                 0 | 1 => String::new(),
                 n => format!(" in {n} rounds"),
             };
-            let busy =
-                cpu.wait_share().filter(|&share| share >= BUSY_WAIT_SHARE).map_or(String::new(), |share| {
-                    format!(" · busy machine: waited {:.0}% for a CPU", share * 100.0)
-                });
-            format!("{} samples{rounds} at {:.0} Hz{busy}", cpu.samples.len(), cpu.achieved_hz)
+            let busy_note =
+                busy(cpu.wait_share()).map_or(String::new(), |s| format!(" · {}", busy_machine_short(s)));
+            format!("{} samples{rounds} at {:.0} Hz{busy_note}", cpu.samples.len(), cpu.achieved_hz)
         });
         format!("{what}: {wall} wall per run (bare median) · {samples}")
     };

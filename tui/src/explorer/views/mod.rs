@@ -23,7 +23,7 @@ pub mod tree;
 use super::action::Action;
 use super::app::{App, Mode, ViewKind};
 use super::profile::Profile;
-use proftui_core::analysis::{BUSY_WAIT_SHARE, FlatRow, SortKey, Sortable};
+use proftui_core::analysis::{FlatRow, SortKey, Sortable, busy, busy_machine_short};
 use proftui_core::report::FunctionId;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -164,10 +164,8 @@ fn status_line(app: &App) -> Paragraph<'static> {
         parts.push(format!("focus {}", report.functions[focus as usize].name));
     }
     // Last, where a narrow terminal cuts it before what the figures rest on.
-    if let Some(share) =
-        report.cpu.as_ref().and_then(|cpu| cpu.wait_share()).filter(|&s| s >= BUSY_WAIT_SHARE)
-    {
-        parts.push(format!("busy machine: waited {:.0}% for a CPU", share * 100.0));
+    if let Some(share) = busy(report.cpu.as_ref().and_then(|cpu| cpu.wait_share())) {
+        parts.push(busy_machine_short(share));
     }
     Paragraph::new(parts.join(" │ "))
 }
