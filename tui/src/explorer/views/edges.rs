@@ -524,13 +524,11 @@ fn draw(frame: &mut Frame, area: Rect, state: &mut State, relative: bool) {
         Constraint::Min(0),
     ])
     .areas(area);
-    let mut title = state.name.clone();
-    if let Some(location) = &state.location {
-        title.push_str(&format!("  {location}"));
-    }
-    if state.hottest {
-        title.push_str("  (no focus yet: the hottest function)");
-    }
+    let focus = if state.hottest { "  (no focus yet: hottest function)" } else { "" };
+    let title = match &state.location {
+        Some(location) => table::with_location(&state.name, "  ", location, focus, area.width as usize),
+        None => format!("{}{focus}", state.name),
+    };
     frame.render_widget(Paragraph::new(title).style(Style::default().add_modifier(Modifier::BOLD)), head);
     frame.render_widget(Paragraph::new(totals_line(state, &basis)), totals);
     frame.render_widget(Paragraph::new(caption(state, &basis)), note);
@@ -773,8 +771,23 @@ mod tests {
         assert_eq!(state.function, Some(fixture::function(&profile, RUN)), "7 samples, all of them");
         let buffer = screen(&mut state, &profile, 80, 24);
         assert_snapshot!(fixture::text(&buffer));
-        assert!(fixture::row(&buffer, 0).contains("(no focus yet: the hottest function)"));
+        assert!(fixture::row(&buffer, 0).contains("(no focus yet: hottest function)"));
         assert!(fixture::row(&buffer, 1).contains("calls — (no probe)"));
+    }
+
+    #[test]
+    fn a_deep_source_path_is_shortened_before_the_note() {
+        let mut report = fixture::taylor();
+        for function in &mut report.functions {
+            function.file = Some("/a/checkout/somewhere/rather/deep/in/the/file/system/src/taylor.rs".into());
+        }
+        let profile = fixture::profile(report);
+        let mut state = view(&profile, None);
+        let buffer = screen(&mut state, &profile, 80, 24);
+        assert_eq!(
+            fixture::row(&buffer, 0).trim_end(),
+            "taylor::run  …/the/file/system/src/taylor.rs:3  (no focus yet: hottest function)"
+        );
     }
 
     #[test]

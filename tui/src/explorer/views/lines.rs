@@ -467,19 +467,23 @@ fn cell(col: Col, row: &LineRow, hottest: bool, basis: &Basis, summary: &Summary
 
 /// The caption: which function and where, what its figures rest on, the
 /// hottest line; then how rows are ordered and what the columns mean.
-fn captions(state: &State, table: &LineTable) -> [String; 3] {
+/// The title's notes fit `width` by shortening the source path first.
+fn captions(state: &State, table: &LineTable, width: usize) -> [String; 3] {
     let summary = &state.summary;
-    let mut title = table.name.clone();
+    let mut notes = String::new();
     match &summary.location {
-        Some(location) if summary.has_source => title.push_str(&format!(" at {location}")),
-        Some(location) => {
-            title.push_str(&format!(" at {location} (no source text in the report for this file)"))
-        }
-        None => title.push_str(" (no source file known)"),
+        Some(_) if summary.has_source => {}
+        Some(_) => notes.push_str(" (no source text in the report for this file)"),
+        None => notes.push_str(" (no source file known)"),
     }
     if state.hottest {
-        title.push_str("  (no focus yet: the function with the most self time)");
+        notes.push_str("  (no focus yet: most self time)");
     }
+    let mut title = match &summary.location {
+        Some(location) => table::with_location(&table.name, " at ", location, &notes, width),
+        None => format!("{}{notes}", table.name),
+    };
+    // The diff's legend may run off the edge.
     if let Some(diff) = &state.diff {
         title.push_str(&format!(" · {}", diff.caption()));
     }
@@ -527,7 +531,8 @@ fn draw(frame: &mut Frame, area: Rect, state: &mut State, ctx: &Ctx) {
         _ => 3,
     };
     let [top, body] = Layout::vertical([Constraint::Length(shown as u16), Constraint::Min(0)]).areas(area);
-    let lines: Vec<Line> = captions(state, table).into_iter().take(shown).map(Line::from).collect();
+    let lines: Vec<Line> =
+        captions(state, table, area.width as usize).into_iter().take(shown).map(Line::from).collect();
     frame.render_widget(Paragraph::new(lines), top);
     if table.rows.is_empty() {
         frame.render_widget(
@@ -652,9 +657,33 @@ mod tests {
         state.refresh(&ctx);
         let buffer = fixture::draw(100, 3, |frame, area| state.draw(frame, area, &ctx));
         // factorial holds most of the fixture's leaf samples.
-        assert!(fixture::row(&buffer, 0).starts_with(
-            "taylor::factorial at /src/taylor.rs:20  (no focus yet: the function with the most"
-        ));
+        assert!(
+            fixture::row(&buffer, 0)
+                .starts_with("taylor::factorial at /src/taylor.rs:20  (no focus yet: most self time)")
+        );
+    }
+
+    /// However deep the checkout, the path gives way to the note at 80
+    /// columns (CI once checked out where the note fell off the edge).
+    #[test]
+    fn a_deep_source_path_is_shortened_before_the_note() {
+        let mut report = fixture::taylor();
+        let deep = "/a/checkout/somewhere/rather/deep/in/the/file/system/src/taylor.rs";
+        for function in &mut report.functions {
+            function.file = Some(deep.into());
+        }
+        for source in &mut report.sources {
+            source.path = deep.into();
+        }
+        let profile = fixture::profile(report);
+        let mut state = State::default();
+        let ctx = fixture::ctx(&profile, None);
+        state.refresh(&ctx);
+        let buffer = fixture::draw(80, 3, |frame, area| state.draw(frame, area, &ctx));
+        assert_eq!(
+            fixture::row(&buffer, 0),
+            "taylor::factorial at …/system/src/taylor.rs:20  (no focus yet: most self time)"
+        );
     }
 
     #[test]
@@ -853,7 +882,7 @@ mod tests {
             fixture::draw(width, height, |frame, area| state.draw(frame, area, &ctx));
         }
         let table = state.table.as_ref().expect("a table");
-        assert!(captions(&state, table)[0].ends_with(
+        assert!(captions(&state, table, usize::MAX)[0].ends_with(
             "taylor::taylor_exp at /src/taylor.rs:10 · Δ by line number against taylor · series · exp (base.json); \
              ~ within sampling noise"
         ));
@@ -893,7 +922,7 @@ mod tests {
         assert!(cells(5).starts_with("> 22 23 23 460 ms +400 ms +667% 85.2% 0 B if n == 0"), "{}", cells(5));
         assert_eq!(cells(6), "23 1 1 20.0 ms 0 3.7% 0 B }");
         let table = state.table.as_ref().expect("a table");
-        assert!(captions(&state, table)[0].contains(
+        assert!(captions(&state, table, usize::MAX)[0].contains(
             "Δ by source text (the base has it in /src/taylor.rs; equal trimmed lines paired in order)"
         ));
     }
@@ -907,7 +936,7 @@ mod tests {
         let cells = |y| fixture::row(&buffer, y).split_whitespace().collect::<Vec<_>>().join(" ");
         assert_eq!(cells(5), "> 22 23 23 460 ms — 85.2% 0 B —");
         let table = state.table.as_ref().expect("a table");
-        assert!(captions(&state, table)[0].contains(
+        assert!(captions(&state, table, usize::MAX)[0].contains(
             "Δ —: lines are not comparable across files (the base has it in /src/taylor.rs) without source \
              text in both reports"
         ));

@@ -168,6 +168,30 @@ pub fn elide(text: String, width: usize) -> String {
     if width == 0 { String::new() } else { format!("…{tail}") }
 }
 
+/// A heading `head` + `joiner` + `location` + `tail` in `width`
+/// characters. The location (a source path and line) gives way first, losing
+/// its leading directories behind `…` (the file name and line are what tell
+/// it apart), so notes in `tail` stay on screen however deep the checkout;
+/// with too little room for a useful part of it, it is left out.
+pub fn with_location(head: &str, joiner: &str, location: &str, tail: &str, width: usize) -> String {
+    const USEFUL: usize = 8;
+    let fixed = head.chars().count() + joiner.chars().count() + tail.chars().count();
+    let room = width.saturating_sub(fixed);
+    let len = location.chars().count();
+    if len <= room {
+        return format!("{head}{joiner}{location}{tail}");
+    }
+    if room < USEFUL {
+        return format!("{head}{tail}");
+    }
+    let tail_of_path: String = location.chars().skip(len - (room - 1)).collect();
+    let shown = match tail_of_path.find('/') {
+        Some(slash) if slash + 1 < tail_of_path.len() => format!("…{}", &tail_of_path[slash..]),
+        _ => format!("…{tail_of_path}"),
+    };
+    format!("{head}{joiner}{shown}{tail}")
+}
+
 /// Draws rows `cursor.offset..` of `len`, each made by `row(index)`, with
 /// a header; `highlight(index)` marks rows to emphasise (the hottest line).
 pub fn draw(
@@ -293,5 +317,19 @@ mod tests {
         assert_eq!(digits(12345, "calls"), 5);
         assert_eq!(digits(123456, "calls"), 6);
         assert_eq!(digits(0, "x"), 1);
+    }
+
+    #[test]
+    fn a_location_gives_way_to_the_notes_after_it() {
+        let heading = |width| with_location("f", " at ", "/a/bb/ccc/lib.rs:18", "  (note)", width);
+        assert_eq!(heading(100), "f at /a/bb/ccc/lib.rs:18  (note)");
+        assert_eq!(heading(32), "f at /a/bb/ccc/lib.rs:18  (note)", "exactly fits");
+        // 15 characters of room: `…` and the last 14, whole directories.
+        assert_eq!(heading(28), "f at …/ccc/lib.rs:18  (note)");
+        // 14: the last 13 start inside `ccc`, which goes.
+        assert_eq!(heading(27), "f at …/lib.rs:18  (note)");
+        assert_eq!(heading(21), "f at …b.rs:18  (note)", "a file name longer than the room is cut");
+        assert_eq!(heading(20), "f  (note)", "under 8 characters of room: no location");
+        assert_eq!(heading(3), "f  (note)", "the rest is cut at the edge as usual");
     }
 }
