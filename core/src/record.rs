@@ -3,6 +3,7 @@
 //! The command line and the explorer's run panel both record through here
 //! and only differ in how they show progress.
 
+use crate::collect::cpu::ClockChoice;
 use crate::params::Invocation;
 use crate::plugin::PluginInfo;
 use crate::report::build::{ReportBuilder, host_info};
@@ -30,6 +31,8 @@ pub struct RecordOptions {
     pub budget_s: f64,
     /// Sampling frequency asked of the kernel. Default 997.
     pub frequency_hz: i32,
+    /// The cpu pass's clock. Default: perf events where they open.
+    pub clock: ClockChoice,
     /// Independent rounds of the cpu pass, each in a worker of its own and
     /// each to `min_samples`: their spread is the run-to-run noise a diff
     /// weighs changes against. Default 1.
@@ -46,6 +49,7 @@ impl Default for RecordOptions {
             min_samples: 1000,
             budget_s: 30.0,
             frequency_hz: 997,
+            clock: ClockChoice::Auto,
             rounds: 1,
         }
     }
@@ -59,6 +63,7 @@ impl RecordOptions {
             for _ in 0..self.rounds.max(1) {
                 passes.push(PassRequest::Cpu {
                     frequency_hz: self.frequency_hz,
+                    clock: self.clock,
                     min_samples: self.min_samples,
                     budget_s: self.budget_s,
                 });

@@ -403,6 +403,8 @@ impl Generator {
         self.leaves = leaves;
         let cpu_s = samples.len() as f64 / hz;
         self.builder.set_cpu(CpuProfile {
+            clock: proftui_core::collect::cpu::SampleClock::ItimerProf,
+            unsampled_s: None,
             requested_hz: 1000.0,
             achieved_hz: hz,
             cpu_s,

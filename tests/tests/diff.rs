@@ -385,3 +385,33 @@ fn a_side_recorded_on_a_busy_machine_is_named_in_the_diff() {
     assert!((share - 0.4).abs() < 1e-9, "{share}");
     assert_eq!(json["new"]["cpu"]["wait_share"].as_f64(), Some(0.0));
 }
+
+#[test]
+fn sides_sampled_by_different_clocks_are_named_in_the_diff() {
+    let r = reports();
+    let dir = tempfile::tempdir().unwrap();
+    let with_clock = |path: &Path, clock: &str, name: &str| {
+        let mut report: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        report["cpu"]["clock"] = Value::from(clock);
+        let edited = dir.path().join(name);
+        std::fs::write(&edited, serde_json::to_string(&report).unwrap()).unwrap();
+        edited
+    };
+    let timer = with_clock(&r.naive, "itimer_prof", "timer.json");
+    let perf = with_clock(&r.tuned, "perf_task_clock", "perf.json");
+    let note = "note  the sides were sampled by different clocks";
+    let output = proftui(&["diff", s(&timer), s(&perf), "--format", "text"]);
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stdout.contains(note), "{note:?} not in:\n{stdout}");
+    assert!(stdout.contains("Hz achieved (ITIMER_PROF, tick-driven)"), "{stdout}");
+    assert!(stdout.contains("Hz achieved (perf task-clock, user time)"), "{stdout}");
+    let json = diff_json(&timer, &perf, &[]);
+    assert_eq!(
+        (json["base"]["cpu"]["clock"].as_str(), json["new"]["cpu"]["clock"].as_str()),
+        (Some("itimer_prof"), Some("perf_task_clock"))
+    );
+
+    let same = proftui(&["diff", s(&perf), s(&perf), "--format", "text"]);
+    assert!(!text(&same).0.contains(note), "one clock, no note");
+}

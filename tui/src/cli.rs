@@ -2,6 +2,7 @@
 //! and shell completions are generated from these definitions.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use proftui_core::collect::cpu::ClockChoice;
 use proftui_core::export::ExportFormat;
 use proftui_core::record::RecordOptions;
 use std::path::PathBuf;
@@ -132,6 +133,14 @@ pub struct RecordArgs {
     pub force: bool,
 }
 
+/// `--clock`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Clock {
+    Auto,
+    Perf,
+    Timer,
+}
+
 /// How the cpu pass samples and repeats (`record` and `compare`).
 #[derive(Debug, Args)]
 pub struct PassArgs {
@@ -142,10 +151,17 @@ pub struct PassArgs {
     /// Time budget of the cpu pass's repeats, in seconds.
     #[arg(long, default_value_t = 30.0, value_name = "SECONDS", value_parser = parse_timeout)]
     pub budget: f64,
-    /// Sampling frequency asked of the kernel (it delivers at most about
-    /// one signal per tick; the report keeps the achieved rate).
+    /// Sampling frequency asked of the kernel, per second of CPU time (the
+    /// profiling timer delivers at most one signal per tick; the report
+    /// keeps the achieved rate).
     #[arg(long, default_value_t = 997, value_name = "HZ", value_parser = clap::value_parser!(i32).range(1..=10_000))]
     pub frequency: i32,
+    /// What interrupts the threads for samples: perf task-clock events
+    /// (the rate asked, each thread by its own CPU time, user time only),
+    /// the profiling timer ITIMER_PROF (tick-driven, kernel time too), or
+    /// perf events where they open and the timer elsewhere.
+    #[arg(long, value_enum, default_value_t = Clock::Auto)]
+    pub clock: Clock,
     /// Record the cpu pass N times, each round in a worker of its own and
     /// each to --min-samples. The report keeps every round's figures, and
     /// `proftui diff` marks changes within their spread as noise.
@@ -161,6 +177,11 @@ impl PassArgs {
             min_samples: self.min_samples,
             budget_s: self.budget,
             frequency_hz: self.frequency,
+            clock: match self.clock {
+                Clock::Auto => ClockChoice::Auto,
+                Clock::Perf => ClockChoice::Perf,
+                Clock::Timer => ClockChoice::Timer,
+            },
             rounds: self.repeat,
             ..RecordOptions::default()
         }

@@ -231,8 +231,11 @@ fn side_lines(label: &str, side: &Side, path: &Path) -> String {
         |c| {
             let rounds = if c.rounds == 1 { "1 round".to_string() } else { format!("{} rounds", c.rounds) };
             format!(
-                "{} samples in {rounds} over {} runs at {:.0} Hz achieved",
-                c.samples, c.repeats, c.achieved_hz
+                "{} samples in {rounds} over {} runs at {:.0} Hz achieved ({})",
+                c.samples,
+                c.repeats,
+                c.achieved_hz,
+                c.clock.describe()
             )
         },
     );
@@ -249,6 +252,15 @@ fn side_lines(label: &str, side: &Side, path: &Path) -> String {
 pub fn text(diff: &Diff, base_path: &Path, new_path: &Path, top: usize) -> String {
     let mut out = side_lines("base", &diff.base, base_path);
     out.push_str(&side_lines("new", &diff.new, new_path));
+    if let (Some(base), Some(new)) = (&diff.base.cpu, &diff.new.cpu)
+        && base.clock != new.clock
+    {
+        let _ = writeln!(
+            out,
+            "note  the sides were sampled by different clocks: time in the kernel counts on the \
+             ITIMER_PROF side only; record both with the same --clock to compare times"
+        );
+    }
     out.push('\n');
     let totals = &diff.totals;
     let total_rows: Vec<Vec<String>> = [

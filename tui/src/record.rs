@@ -4,7 +4,7 @@
 use crate::cli::RecordArgs;
 use crate::commands::Session;
 use anyhow::Result;
-use proftui_core::analysis::{busy, busy_machine};
+use proftui_core::analysis::{busy, busy_machine, unsampled_note};
 use proftui_core::record::{Progress, RecordOptions, record};
 use proftui_core::report::file::{ReportFileError, save};
 use proftui_core::report::{PassKind, Report};
@@ -90,10 +90,11 @@ fn summary(report: &Report, path: &str) -> String {
     }
     if let Some(cpu) = &report.cpu {
         lines.push(format!(
-            "  cpu    {} samples at {:.0} Hz (asked {:.0}) over {} runs{}{}",
+            "  cpu    {} samples at {:.0} Hz (asked {:.0}; {}) over {} runs{}{}",
             cpu.samples.len(),
             cpu.achieved_hz,
             cpu.requested_hz,
+            cpu.clock.describe(),
             cpu.repeats,
             match cpu.rounds.len() {
                 0 | 1 => String::new(),
@@ -103,6 +104,9 @@ fn summary(report: &Report, path: &str) -> String {
         ));
         if let Some(share) = busy(cpu.wait_share()) {
             lines.push(format!("  note   {}", busy_machine(share)));
+        }
+        if let Some(note) = unsampled_note(cpu.unsampled_share()) {
+            lines.push(format!("  note   {note}"));
         }
     }
     if let Some(calls) = &report.calls {

@@ -226,7 +226,7 @@ mod tests {
                     "taylor · series · exp   (plugin plugins/taylor.so)",
                     "params: terms=5",
                     "recorded 2023-11-14 22:13:20 UTC on box (linux, 4 cpus)",
-                    "at 250.0 Hz achieved (997 Hz requested) over 2 runs",
+                    "at 250.0 Hz achieved (997 Hz requested; ITIMER_PROF, tick-driven) over 2 runs",
                     "calls pass: exact counts",
                     "heap pass:  1 run: 3.42 KiB allocated in 8 blocks, 1.95 KiB live at the peak (25.0 ms in), 1000 B leaked in 1 block",
                 ],
@@ -245,6 +245,32 @@ mod tests {
                 "threads:    main (cpu 100), main (calls 200); heap figures cover every thread",
             ],
         );
+    }
+
+    /// The fixture's 0.28 s of cpu as perf events would record it: user time
+    /// only, 0.07 s of kernel time unsampled (20% of 0.35 s).
+    #[test]
+    fn a_perf_clock_report_names_its_clock_and_the_kernel_time_it_left_out() {
+        let mut report = fixtures::taylor_for_views();
+        cpu_of(&mut report).clock = proftui_core::collect::cpu::SampleClock::PerfTaskClock;
+        cpu_of(&mut report).unsampled_s = Some(0.07);
+        let text = render(&report, &args(ReportView::Flat)).expect("renders");
+        assert_has(
+            &text,
+            &[
+                "(997 Hz requested; perf task-clock, user time) over 2 runs",
+                "\n            20% of the pass's CPU time was in the kernel, which perf events do not sample here \
+                 (times leave it out); --clock timer samples it\n",
+            ],
+        );
+        // 0.0147 of 0.2947 s: 4.99%.
+        cpu_of(&mut report).unsampled_s = Some(0.0147);
+        let text = render(&report, &args(ReportView::Flat)).expect("renders");
+        assert!(!text.contains("in the kernel"), "under 5% goes unmentioned:\n{text}");
+    }
+
+    fn cpu_of(report: &mut proftui_core::report::Report) -> &mut proftui_core::report::CpuProfile {
+        report.cpu.as_mut().expect("a cpu pass")
     }
 
     #[test]

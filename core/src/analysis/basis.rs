@@ -4,6 +4,7 @@
 
 use super::Filter;
 use super::heap::HeapFigures;
+use crate::collect::cpu::SampleClock;
 use crate::report::{Import, PassKind, Report, ThreadId};
 use serde::Serialize;
 
@@ -36,6 +37,24 @@ pub fn busy(wait_share: Option<f64>) -> Option<f64> {
     wait_share.filter(|&share| share >= BUSY_WAIT_SHARE)
 }
 
+/// A cpu pass whose clock could not sample this share of its CPU time or
+/// more says so: its times leave that much out. (The worker's own system
+/// calls between runs take about 1% on a short workload like taylor's.)
+pub const UNSAMPLED_NOTE_SHARE: f64 = 0.05;
+
+/// What a reader is told about a cpu pass whose clock left `share` (0
+/// to 1) of its CPU time unsampled, when that is at least
+/// [`UNSAMPLED_NOTE_SHARE`]; the same sentence in every output.
+pub fn unsampled_note(share: Option<f64>) -> Option<String> {
+    share.filter(|&share| share >= UNSAMPLED_NOTE_SHARE).map(|share| {
+        format!(
+            "{:.0}% of the pass's CPU time was in the kernel, which perf events do not sample here \
+             (times leave it out); --clock timer samples it",
+            share * 100.0
+        )
+    })
+}
+
 /// [`busy_machine`] in a few words, for a status line or a header.
 pub fn busy_machine_short(share: f64) -> String {
     format!("busy machine: waited {:.0}% for a CPU", share * 100.0)
@@ -54,6 +73,7 @@ pub fn busy_machine(share: f64) -> String {
 /// The cpu pass: how many samples, at what rate, over how many runs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CpuBasis {
+    pub clock: SampleClock,
     /// Samples the filter selects (their weights summed).
     pub samples: u64,
     /// Samples in the pass (their weights summed).
@@ -70,6 +90,11 @@ pub struct CpuBasis {
     /// busy machine), 0 to 1; `None` when not measured.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wait_share: Option<f64>,
+    /// The share of the pass's CPU time the clock could not sample (the
+    /// kernel's, with perf events), 0 to 1; `None` for a clock that samples
+    /// all of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unsampled_share: Option<f64>,
 }
 
 impl CpuBasis {
@@ -165,6 +190,7 @@ impl Basis {
     /// call counts per node (the figures whose divisibility decides).
     pub(crate) fn new(report: &Report, filter: &Filter, node_calls: impl Iterator<Item = u64>) -> Self {
         let cpu = report.cpu.as_ref().map(|cpu| CpuBasis {
+            clock: cpu.clock,
             samples: cpu.samples.iter().filter(|s| filter.sample(s)).map(|s| s.weight).sum(),
             all_samples: cpu.total_weight(),
             requested_hz: cpu.requested_hz,
@@ -173,6 +199,7 @@ impl Basis {
             seconds_per_sample: cpu.seconds_per_sample(),
             dropped: cpu.dropped,
             wait_share: cpu.wait_share(),
+            unsampled_share: cpu.unsampled_share(),
         });
         let calls = report.calls.as_ref().map(|calls| {
             let repeats = u64::from(calls.repeats.max(1));

@@ -47,6 +47,7 @@ pub const CALLS_WORKER: ThreadId = 3;
 /// `seconds_per_sample` over `repeats` runs (997 Hz asked, 250 achieved).
 pub fn cpu_basis(samples: u64, seconds_per_sample: f64, repeats: u32) -> super::CpuBasis {
     super::CpuBasis {
+        clock: crate::collect::cpu::SampleClock::ItimerProf,
         samples,
         all_samples: samples,
         requested_hz: 997.0,
@@ -55,6 +56,7 @@ pub fn cpu_basis(samples: u64, seconds_per_sample: f64, repeats: u32) -> super::
         seconds_per_sample,
         dropped: 0,
         wait_share: None,
+        unsampled_share: None,
     }
 }
 
@@ -150,6 +152,8 @@ fn taylor_with(tick_ns: u64, source: impl Fn(u32) -> String) -> Report {
         .chain(samples(run_self, CPU_WORKER, 1))
         .collect();
     b.set_cpu(CpuProfile {
+        clock: crate::collect::cpu::SampleClock::ItimerProf,
+        unsampled_s: None,
         requested_hz: 997.0,
         achieved_hz: 250.0,
         cpu_s: 0.28,
@@ -266,6 +270,8 @@ pub fn deep_chain(depth: u32) -> Report {
         });
     }
     b.set_cpu(CpuProfile {
+        clock: crate::collect::cpu::SampleClock::ItimerProf,
+        unsampled_s: None,
         requested_hz: 997.0,
         achieved_hz: 250.0,
         cpu_s: 0.02,

@@ -49,7 +49,8 @@ mod tree;
 pub mod fixtures;
 
 pub use basis::{
-    BUSY_WAIT_SHARE, Basis, CallsBasis, CpuBasis, HeapBasis, busy, busy_machine, busy_machine_short,
+    BUSY_WAIT_SHARE, Basis, CallsBasis, CpuBasis, HeapBasis, UNSAMPLED_NOTE_SHARE, busy, busy_machine,
+    busy_machine_short, unsampled_note,
 };
 pub use edges::{Direction, EdgeRow, Reach};
 pub use flat::{CallFigures, FlatRow};

@@ -212,6 +212,7 @@ pub struct Side {
 /// A side's cpu pass.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CpuSide {
+    pub clock: crate::collect::cpu::SampleClock,
     pub samples: u64,
     pub rounds: u32,
     pub repeats: u32,
@@ -601,6 +602,7 @@ fn side(report: &Report, prepared: &Prepared) -> Side {
         variant: report.run.variant.clone(),
         params: report.run.params.clone(),
         cpu: report.cpu.as_ref().map(|cpu| CpuSide {
+            clock: cpu.clock,
             samples: cpu.total_weight(),
             rounds: cpu.round_list().len() as u32,
             repeats: cpu.repeats,

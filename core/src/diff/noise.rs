@@ -185,6 +185,8 @@ pub fn round_reports(report: &Report) -> Vec<Report> {
         .map(|round| {
             let end = start + round.samples as usize;
             let profile = CpuProfile {
+                clock: cpu.clock,
+                unsampled_s: cpu.unsampled_s,
                 requested_hz: cpu.requested_hz,
                 achieved_hz: cpu.achieved_hz,
                 cpu_s: round.cpu_s,

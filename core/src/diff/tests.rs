@@ -56,6 +56,8 @@ fn report(spec: &Spec) -> Report {
     }
     let work = node_of(&mut b, WORK);
     b.set_cpu(CpuProfile {
+        clock: crate::collect::cpu::SampleClock::ItimerProf,
+        unsampled_s: None,
         requested_hz: 997.0,
         achieved_hz: 250.0,
         cpu_s: spec.cpu_s,

@@ -343,6 +343,8 @@ totals: 10 700
             samples.extend([leaf, leaf].map(|node| Sample { node, thread, time_ns: 0, weight: 1 }));
         }
         b.set_cpu(CpuProfile {
+            clock: crate::collect::cpu::SampleClock::ItimerProf,
+            unsampled_s: None,
             requested_hz: 100.0,
             achieved_hz: 100.0,
             cpu_s: 0.01 * samples.len() as f64,

@@ -149,6 +149,8 @@ pub(crate) mod tests {
             samples.extend((0..count).map(|i| Sample { node, thread: cpu_thread, time_ns: i, weight: 1 }));
         }
         b.set_cpu(CpuProfile {
+            clock: crate::collect::cpu::SampleClock::ItimerProf,
+            unsampled_s: None,
             requested_hz: 997.0,
             achieved_hz: 250.0,
             cpu_s: 0.04,

@@ -411,6 +411,8 @@ mod tests {
         let call = b.node(ROOT, f, 10);
         let (at_20, at_21) = (b.node(call, g, 20), b.node(call, g, 21));
         b.set_cpu(CpuProfile {
+            clock: crate::collect::cpu::SampleClock::ItimerProf,
+            unsampled_s: None,
             requested_hz: 250.0,
             achieved_hz: 250.0,
             cpu_s: 0.016,

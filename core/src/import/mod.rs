@@ -105,6 +105,8 @@ pub(crate) fn run_info(tool: &str, source: &str, workload: &str) -> RunInfo {
 pub(crate) fn cpu_profile(samples: Vec<crate::report::Sample>) -> crate::report::CpuProfile {
     let total: u64 = samples.iter().map(|s| s.weight).sum();
     crate::report::CpuProfile {
+        clock: crate::collect::cpu::SampleClock::ItimerProf,
+        unsampled_s: None,
         requested_hz: 0.0,
         achieved_hz: 0.0,
         cpu_s: total as f64,

@@ -266,9 +266,11 @@ impl ReportBuilder {
             })
             .collect();
         self.report.cpu = Some(CpuProfile {
+            clock: data.clock,
             requested_hz: data.requested_hz,
             achieved_hz: data.achieved_hz,
             cpu_s: data.cpu_seconds,
+            unsampled_s: data.unsampled_seconds,
             wall_s: data.wall_seconds,
             wait_s: data.wait_seconds,
             repeats,

@@ -259,6 +259,26 @@ mod tests {
         assert_eq!(&gz[..2], &[0x1f, 0x8b], "the .gz file is gzip");
     }
 
+    /// A cpu pass saved before perf events were used has no `clock` and no
+    /// `unsampled_s`: it was the profiling timer, which samples everything.
+    #[test]
+    fn a_cpu_pass_from_before_the_perf_clock_loads_as_the_timers() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut report = crate::analysis::fixtures::taylor();
+        let cpu = report.cpu.as_mut().expect("the fixture has a cpu pass");
+        cpu.clock = crate::collect::cpu::SampleClock::PerfTaskClock;
+        cpu.unsampled_s = Some(0.5);
+        let path = dir.path().join("r.json");
+        save(&report, &path, false).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(r#""clock":"perf_task_clock""#) && text.contains(r#""unsampled_s":0.5"#));
+        let old = text.replace(r#""clock":"perf_task_clock","#, "").replace(r#""unsampled_s":0.5,"#, "");
+        assert!(!old.contains("clock") && !old.contains("unsampled"), "both fields taken out");
+        std::fs::write(&path, old).unwrap();
+        let cpu = load(&path).unwrap().cpu.expect("a cpu pass");
+        assert_eq!((cpu.clock, cpu.unsampled_s), (crate::collect::cpu::SampleClock::ItimerProf, None));
+    }
+
     #[test]
     fn never_replaces_a_file_unless_asked() {
         let dir = tempfile::tempdir().unwrap();

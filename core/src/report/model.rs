@@ -2,6 +2,7 @@
 //! figures carry their sample count and achieved rate, call figures are
 //! exact counts, heap figures are bytes and blocks.
 
+use crate::collect::cpu::SampleClock;
 use crate::params::ParamValue;
 use crate::timing::Timing;
 use crate::worker::NamedResult;
@@ -186,11 +187,20 @@ pub struct ThreadInfo {
 /// The cpu pass: stack samples.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CpuProfile {
+    /// What took the samples; reports from before perf events were used
+    /// say nothing and had the profiling timer.
+    #[serde(default)]
+    pub clock: SampleClock,
     pub requested_hz: f64,
-    /// Samples per second of process CPU time actually delivered.
+    /// Samples per second of sampled CPU time actually delivered.
     pub achieved_hz: f64,
-    /// Process CPU seconds over the sampling window.
+    /// The CPU seconds the samples cover over the sampling window: the
+    /// process' with the profiling timer, its user time with perf events.
     pub cpu_s: f64,
+    /// CPU seconds the clock could not sample (the kernel's, with perf
+    /// events); `None` for the profiling timer, which samples them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsampled_s: Option<f64>,
     pub wall_s: f64,
     /// Seconds the worker's threads were ready to run but waited for a CPU
     /// over the sampling window (the kernel's run delay); `None` when not
@@ -246,10 +256,19 @@ impl CpuProfile {
         self.cpu_s += other.cpu_s;
         self.wall_s += other.wall_s;
         self.wait_s = self.wait_s.zip(other.wait_s).map(|(a, b)| a + b);
+        self.unsampled_s = self.unsampled_s.zip(other.unsampled_s).map(|(a, b)| a + b);
         self.repeats += other.repeats;
         self.dropped += other.dropped;
         self.achieved_hz = if self.cpu_s > 0.0 { delivered / self.cpu_s } else { 0.0 };
         self.rounds = rounds;
+    }
+
+    /// The share of the pass's CPU time the samples do not cover, 0 to 1;
+    /// `None` for a clock that samples all of it.
+    pub fn unsampled_share(&self) -> Option<f64> {
+        let unsampled = self.unsampled_s?;
+        let total = self.cpu_s + unsampled;
+        Some(if total > 0.0 { (unsampled / total).clamp(0.0, 1.0) } else { 0.0 })
     }
 
     /// The share of the sampling window the worker spent waiting for a CPU,

@@ -31,8 +31,9 @@ pub(super) fn profile(
             }
             return Ok(());
         }
-        PassRequest::Cpu { frequency_hz, min_samples, budget_s } => {
-            let options = cpu::CpuOptions { frequency_hz: *frequency_hz, ..cpu::CpuOptions::default() };
+        PassRequest::Cpu { frequency_hz, min_samples, budget_s, clock } => {
+            let options =
+                cpu::CpuOptions { frequency_hz: *frequency_hz, clock: *clock, ..cpu::CpuOptions::default() };
             let sampler = cpu::Sampler::start(&options).map_err(|e| e.to_string())?;
             let budget = Duration::from_secs_f64(*budget_s);
             let started = Instant::now();

@@ -38,7 +38,13 @@ pub enum PassRequest {
     Bare { repeat: u32 },
     /// Stack sampling; the workload repeats until `min_samples` samples
     /// exist or `budget_s` seconds have passed (at least one run).
-    Cpu { frequency_hz: i32, min_samples: u64, budget_s: f64 },
+    Cpu {
+        frequency_hz: i32,
+        min_samples: u64,
+        budget_s: f64,
+        #[serde(default)]
+        clock: crate::collect::cpu::ClockChoice,
+    },
     /// Exact call counts and times from the plugin's probes; one run.
     Calls,
     /// Allocation sites and live bytes over time; one run.

@@ -3,7 +3,7 @@
 //! the pass is absent.
 
 use super::units::{human_bytes, seconds, since_start, utc};
-use proftui_core::analysis::{Basis, busy_machine};
+use proftui_core::analysis::{Basis, busy_machine, unsampled_note};
 use proftui_core::params::ParamValue;
 use proftui_core::report::{Report, RunInfo};
 use serde::Serialize;
@@ -85,9 +85,10 @@ pub fn text(report: &Report, basis: &Basis) -> String {
             };
             let _ = write!(
                 out,
-                "cpu pass:   {selected} at {:.1} Hz achieved ({:.0} Hz requested) over {}; cpu times are per run (one sample = {} of cpu)",
+                "cpu pass:   {selected} at {:.1} Hz achieved ({:.0} Hz requested; {}) over {}; cpu times are per run (one sample = {} of cpu)",
                 cpu.achieved_hz,
                 cpu.requested_hz,
+                cpu.clock.describe(),
                 plural(u64::from(cpu.repeats), "run", "runs"),
                 seconds(cpu.seconds(1)),
             );
@@ -96,6 +97,9 @@ pub fn text(report: &Report, basis: &Basis) -> String {
             }
             if let Some(share) = cpu.busy() {
                 let _ = write!(out, "\n            {}", busy_machine(share));
+            }
+            if let Some(note) = unsampled_note(cpu.unsampled_share) {
+                let _ = write!(out, "\n            {note}");
             }
             out.push('\n');
         }

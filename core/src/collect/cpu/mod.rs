@@ -1,12 +1,18 @@
-//! CPU sampling: a `SIGPROF` timer interrupts whichever thread is using the
-//! CPU, the handler records its stack, and after the stop every sample is
+//! CPU sampling: a clock interrupts a thread every period of CPU time, the
+//! handler records its stack, and after the stop every sample is
 //! symbolised into frames with file and line, inline frames expanded.
 //! Samples are kept one by one, with thread and time: nothing is
 //! aggregated here.
 //!
+//! Two clocks ([`SampleClock`]): per-thread perf events (`task-clock`,
+//! high-resolution timers, the rate asked is the rate delivered, each
+//! thread interrupted by its own CPU time; see [`perf`]), and where those
+//! cannot be opened the process' profiling timer (`ITIMER_PROF`, checked
+//! once per scheduler tick).
+//!
 //! The third room where proftui uses `unsafe` (after the plugin SDK and the
-//! loader): a signal handler, `sigaction`, `setitimer` and reading the
-//! interrupted context cannot be written without it. pprof-rs does the same
+//! loader): a signal handler, `sigaction`, `perf_event_open`, `setitimer`
+//! and reading the interrupted context cannot be written without it. pprof-rs does the same
 //! thing but aggregates in the handler by each frame's enclosing function,
 //! keeping only the first sample's addresses and timestamp for a stack:
 //! every line but one of a hot function is lost (measured: 750 samples in a
@@ -16,6 +22,7 @@
 //! Linux only (x86_64 and aarch64): the handler reads the interrupted
 //! program counter from the signal context to cut its own frames off.
 
+mod perf;
 mod signal;
 mod symbolise;
 #[cfg(test)]
@@ -31,12 +38,52 @@ use serde::{Deserialize, Serialize};
 const OWN_PREFIXES: &[&str] =
     &[concat!(module_path!(), "::signal::"), concat!(module_path!(), "::Sampler::")];
 
+/// What interrupted the threads to take the samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SampleClock {
+    /// The process' profiling timer: `SIGPROF` to whichever thread runs
+    /// when the kernel's tick finds the interval spent (at most one per
+    /// tick of each CPU: 250 Hz here). Samples cover user and kernel time.
+    /// Reports from before perf events were used all had this clock.
+    #[default]
+    ItimerProf,
+    /// Per-thread perf `task-clock` events: `SIGTRAP` to a thread every
+    /// period of its own CPU time in user space, on high-resolution timers.
+    /// Samples cover user time only (the kernel's is not allowed at
+    /// `perf_event_paranoid` 2).
+    PerfTaskClock,
+}
+
+impl SampleClock {
+    /// For people: what the clock is, in a few words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SampleClock::ItimerProf => "ITIMER_PROF, tick-driven",
+            SampleClock::PerfTaskClock => "perf task-clock, user time",
+        }
+    }
+}
+
+/// Which clock to sample with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockChoice {
+    /// Perf events where they open, else the profiling timer.
+    #[default]
+    Auto,
+    /// Perf events or an error.
+    Perf,
+    /// The profiling timer.
+    Timer,
+}
+
 /// How to sample.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CpuOptions {
-    /// Samples asked per second of process CPU time. Default 997. The
-    /// kernel delivers at most one per tick of each CPU (CONFIG_HZ, 250
-    /// here), so asking more than the tick rate gets the tick rate: see
+    /// Samples asked per second of CPU time. Default 997. The perf clock
+    /// delivers that; the profiling timer at most one per tick of each CPU
+    /// (CONFIG_HZ, 250 here), so asking more of it gets the tick rate: see
     /// [`CpuData::achieved_hz`].
     pub frequency_hz: i32,
     /// Samples kept; later ones are counted in [`CpuData::dropped`].
@@ -46,11 +93,13 @@ pub struct CpuOptions {
     /// reserved at the start and committed as samples fill it. Default
     /// 8 Mi frames (64 MiB): 15 000 samples of 500-deep stacks.
     pub frame_capacity: usize,
+    /// Default: perf events where they open.
+    pub clock: ClockChoice,
 }
 
 impl Default for CpuOptions {
     fn default() -> Self {
-        Self { frequency_hz: 997, capacity: 100_000, frame_capacity: 8 << 20 }
+        Self { frequency_hz: 997, capacity: 100_000, frame_capacity: 8 << 20, clock: ClockChoice::Auto }
     }
 }
 
@@ -69,6 +118,11 @@ pub enum CpuError {
     Handler(nix::Error),
     #[error("cannot set the profiling timer: {0}")]
     Timer(std::io::Error),
+    #[error(
+        "cannot open perf task-clock events ({0}); they need Linux 5.13 or later and \
+         kernel.perf_event_paranoid at 2 or less, or sample with the profiling timer instead"
+    )]
+    Perf(std::io::Error),
     #[error("cpu sampling needs Linux on x86_64 or aarch64")]
     Unsupported,
 }
@@ -76,12 +130,19 @@ pub enum CpuError {
 /// What a sampling session saw.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CpuData {
+    pub clock: SampleClock,
     pub requested_hz: f64,
-    /// Signals delivered per second of process CPU time over the session:
+    /// Signals delivered per second of sampled CPU time over the session:
     /// the rate every sample count rests on.
     pub achieved_hz: f64,
-    /// Process CPU time (all threads) between the start and the stop.
+    /// The CPU time (all threads) the samples cover between the start and
+    /// the stop: all of it with the profiling timer, the user part with
+    /// perf events.
     pub cpu_seconds: f64,
+    /// CPU time the clock could not sample: with perf events, the time in
+    /// the kernel (the kernel's own split of the process' CPU time); `None`
+    /// for the profiling timer, which samples it.
+    pub unsampled_seconds: Option<f64>,
     pub wall_seconds: f64,
     /// Time the process' threads spent ready to run but waiting for a CPU
     /// (the kernel's run delay) between the start and the stop; `None`
@@ -117,12 +178,15 @@ pub struct CpuSample {
 pub struct Sampler {
     session: signal::Session,
     requested_hz: f64,
+    clock: SampleClock,
     /// Each thread's run-queue wait at the start.
     waits_at_start: Option<std::collections::HashMap<u64, u64>>,
 }
 
 impl Sampler {
-    /// Installs the `SIGPROF` handler and arms the process' profiling timer.
+    /// Installs the signal handler and starts the clock: perf events on
+    /// every thread where they open (and [`CpuOptions::clock`] allows),
+    /// else the process' profiling timer.
     ///
     /// Load every plugin *before* this, and before anything in the process
     /// symbolises a backtrace: the symboliser reads the list of loaded
@@ -142,8 +206,19 @@ impl Sampler {
             });
         }
         let waits_at_start = wait::per_thread_ns();
-        let session = signal::Session::start(options.frequency_hz, options.capacity, options.frame_capacity)?;
-        Ok(Self { session, requested_hz: f64::from(options.frequency_hz), waits_at_start })
+        let session = signal::Session::start(
+            options.frequency_hz,
+            options.capacity,
+            options.frame_capacity,
+            options.clock,
+        )?;
+        let clock = session.clock();
+        Ok(Self { session, requested_hz: f64::from(options.frequency_hz), clock, waits_at_start })
+    }
+
+    /// The clock the samples come from.
+    pub fn clock(&self) -> SampleClock {
+        self.clock
     }
 
     /// Samples taken so far; cheap enough to ask between runs.
@@ -151,8 +226,8 @@ impl Sampler {
         self.session.samples_recorded()
     }
 
-    /// Stops the timer, restores the previous `SIGPROF` action and
-    /// symbolises the samples.
+    /// Stops the clock, restores the previous signal action and symbolises
+    /// the samples.
     pub fn stop(mut self) -> CpuData {
         let recorded = self.session.stop();
         let waited = match (&self.waits_at_start, wait::per_thread_ns()) {
@@ -161,9 +236,11 @@ impl Sampler {
         };
         let Some(recorded) = recorded else {
             return CpuData {
+                clock: self.clock,
                 requested_hz: self.requested_hz,
                 achieved_hz: 0.0,
                 cpu_seconds: 0.0,
+                unsampled_seconds: None,
                 wall_seconds: 0.0,
                 wait_seconds: None,
                 dropped: 0,
@@ -186,12 +263,24 @@ impl Sampler {
                 truncated: raw.truncated,
             });
         }
-        let cpu_seconds = recorded.cpu_ns as f64 / 1e9;
+        let (cpu_seconds, unsampled_seconds) = match recorded.clock {
+            SampleClock::ItimerProf => (recorded.cpu_ns as f64 / 1e9, None),
+            // The kernel's split of the precise total into user and system
+            // time, applied to the precise total.
+            SampleClock::PerfTaskClock => {
+                let split = (recorded.user_ns + recorded.system_ns) as f64;
+                let user_share = if split > 0.0 { recorded.user_ns as f64 / split } else { 1.0 };
+                let total = recorded.cpu_ns as f64 / 1e9;
+                (total * user_share, Some(total * (1.0 - user_share)))
+            }
+        };
         let achieved_hz = if cpu_seconds > 0.0 { recorded.delivered as f64 / cpu_seconds } else { 0.0 };
         CpuData {
+            clock: recorded.clock,
             requested_hz: self.requested_hz,
             achieved_hz,
             cpu_seconds,
+            unsampled_seconds,
             wall_seconds: recorded.wall_ns as f64 / 1e9,
             wait_seconds: waited,
             dropped,

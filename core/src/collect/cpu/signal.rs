@@ -1,5 +1,7 @@
-//! The SIGPROF side of the sampler: the profiling timer, the signal
-//! handler, and the preallocated buffer the handler writes into.
+//! The signal side of the sampler: the clock that interrupts (per-thread
+//! perf events sending `SIGTRAP`, or the process' profiling timer sending
+//! `SIGPROF`), the signal handler, and the preallocated buffer the handler
+//! writes into.
 //!
 //! Everything the handler touches is allocated before the timer is armed
 //! and reached through one process-wide pointer; the handler takes no lock,
@@ -7,7 +9,8 @@
 //! and `prctl(PR_GET_NAME)`. Symbolising the addresses is left to
 //! [`super::symbolise`], after the timer is stopped.
 
-use super::CpuError;
+use super::perf;
+use super::{ClockChoice, CpuError, SampleClock};
 use nix::sys::signal::{self, SaFlags, SigAction, SigHandler, SigSet, Signal};
 use std::ffi::c_void;
 use std::ptr;
@@ -51,8 +54,12 @@ static IN_HANDLER: AtomicUsize = AtomicUsize::new(0);
 /// Set while a session exists: one per process.
 static CLAIMED: AtomicBool = AtomicBool::new(false);
 
-/// A running timer and handler. Dropping it stops both.
+/// A running clock and handler. Dropping it stops both.
 pub(super) struct Session {
+    clock: SampleClock,
+    /// The perf clock's events; `None` for the profiling timer.
+    events: Option<perf::Events>,
+    /// The action found at the start for the clock's signal.
     previous_action: SigAction,
     started: Clocks,
     stopped: bool,
@@ -76,19 +83,30 @@ pub(super) struct Recorded {
     pub(super) dropped: u64,
     pub(super) start_monotonic_ns: u64,
     pub(super) wall_ns: u64,
+    /// Process CPU time, all threads, user and kernel.
     pub(super) cpu_ns: u64,
+    /// Of which in user space and in the kernel (the kernel's split).
+    pub(super) user_ns: u64,
+    pub(super) system_ns: u64,
+    pub(super) clock: SampleClock,
 }
 
 impl Session {
-    /// Allocates the buffer, installs the handler and arms `ITIMER_PROF`.
-    pub(super) fn start(frequency_hz: i32, capacity: usize, frame_capacity: usize) -> Result<Self, CpuError> {
+    /// Allocates the buffer, installs the handler and starts the clock
+    /// `choice` allows: perf events where they open, else `ITIMER_PROF`.
+    pub(super) fn start(
+        frequency_hz: i32,
+        capacity: usize,
+        frame_capacity: usize,
+        choice: ClockChoice,
+    ) -> Result<Self, CpuError> {
         if !SUPPORTED {
             return Err(CpuError::Unsupported);
         }
         if CLAIMED.compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst).is_err() {
             return Err(CpuError::AlreadyRunning);
         }
-        let started = Self::start_claimed(frequency_hz, capacity, frame_capacity);
+        let started = Self::start_claimed(frequency_hz, capacity, frame_capacity, choice);
         if started.is_err() {
             release_buffer();
             CLAIMED.store(false, Ordering::SeqCst);
@@ -96,8 +114,13 @@ impl Session {
         started
     }
 
-    fn start_claimed(frequency_hz: i32, capacity: usize, frame_capacity: usize) -> Result<Self, CpuError> {
-        if timer_armed()? {
+    fn start_claimed(
+        frequency_hz: i32,
+        capacity: usize,
+        frame_capacity: usize,
+        choice: ClockChoice,
+    ) -> Result<Self, CpuError> {
+        if choice == ClockChoice::Timer && timer_armed()? {
             return Err(CpuError::TimerBusy);
         }
         // The unwinder initialises itself on its first walk; let that
@@ -113,25 +136,42 @@ impl Session {
             dropped: AtomicU64::new(0),
         });
         BUFFER.store(Box::into_raw(buffer), Ordering::SeqCst);
-        let mut mask = SigSet::empty();
-        mask.add(Signal::SIGPROF);
-        let action = SigAction::new(
-            SigHandler::SigAction(on_sigprof),
-            // SA_RESTART: a read or write the signal interrupts resumes
-            // instead of failing with EINTR in the profiled code.
-            SaFlags::SA_SIGINFO | SaFlags::SA_RESTART,
-            mask,
-        );
-        // SAFETY: the handler is async-signal-safe as far as this module can
-        // make it (see the module docs) and never unwinds out of itself.
-        let previous_action =
-            unsafe { signal::sigaction(Signal::SIGPROF, &action) }.map_err(CpuError::Handler)?;
+        if choice != ClockChoice::Timer {
+            let previous_action = install(Signal::SIGTRAP)?;
+            let started = Clocks::now();
+            match perf::Events::open(frequency_hz) {
+                Ok(events) => {
+                    return Ok(Self {
+                        clock: SampleClock::PerfTaskClock,
+                        events: Some(events),
+                        previous_action,
+                        started,
+                        stopped: false,
+                    });
+                }
+                Err(error) => {
+                    restore_action(Signal::SIGTRAP, &previous_action);
+                    if choice == ClockChoice::Perf {
+                        return Err(CpuError::Perf(error));
+                    }
+                }
+            }
+            if timer_armed()? {
+                return Err(CpuError::TimerBusy);
+            }
+        }
+        let previous_action = install(Signal::SIGPROF)?;
         let started = Clocks::now();
         if let Err(error) = set_timer(frequency_hz) {
-            restore_action(&previous_action);
+            restore_action(Signal::SIGPROF, &previous_action);
             return Err(error);
         }
-        Ok(Self { previous_action, started, stopped: false })
+        Ok(Self { clock: SampleClock::ItimerProf, events: None, previous_action, started, stopped: false })
+    }
+
+    /// The clock this session samples with.
+    pub(super) fn clock(&self) -> SampleClock {
+        self.clock
     }
 
     /// Samples stored so far (what `stop` will return, before symbolising).
@@ -146,18 +186,31 @@ impl Session {
             .map_or(0, |b| b.next_slot.load(Ordering::Relaxed).min(b.slots.len()) as u64)
     }
 
-    /// Disarms the timer, restores the previous SIGPROF action, waits for
-    /// handler runs still in progress and takes the buffer back.
+    /// Stops the clock, waits for handler runs still in progress, takes
+    /// the buffer back and restores the signal's previous action (the perf
+    /// clock's `SIGTRAP` handler stays when there was none: see
+    /// [`on_signal`]).
     pub(super) fn stop(&mut self) -> Option<Recorded> {
         if self.stopped {
             return None;
         }
         self.stopped = true;
-        // Cannot fail: a zero ITIMER_PROF value is always valid.
-        let _ = set_timer(0);
+        match self.events.take() {
+            Some(events) => events.close(),
+            // Cannot fail: a zero ITIMER_PROF value is always valid.
+            None => {
+                let _ = set_timer(0);
+            }
+        }
         let stopped = Clocks::now();
-        restore_action(&self.previous_action);
         let buffer = release_buffer();
+        match self.clock {
+            SampleClock::ItimerProf => restore_action(Signal::SIGPROF, &self.previous_action),
+            // A signal the events sent just before they closed may still be
+            // on its way; the default action would kill the process with it.
+            SampleClock::PerfTaskClock if self.previous_action.handler() == SigHandler::SigDfl => {}
+            SampleClock::PerfTaskClock => restore_action(Signal::SIGTRAP, &self.previous_action),
+        }
         CLAIMED.store(false, Ordering::SeqCst);
         let buffer = buffer?;
         let recorded_slots = buffer.next_slot.load(Ordering::SeqCst).min(buffer.slots.len());
@@ -169,6 +222,9 @@ impl Session {
             start_monotonic_ns: self.started.monotonic_ns,
             wall_ns: stopped.monotonic_ns.saturating_sub(self.started.monotonic_ns),
             cpu_ns: stopped.process_cpu_ns.saturating_sub(self.started.process_cpu_ns),
+            user_ns: stopped.user_ns.saturating_sub(self.started.user_ns),
+            system_ns: stopped.system_ns.saturating_sub(self.started.system_ns),
+            clock: self.clock,
         })
     }
 }
@@ -216,16 +272,35 @@ fn release_buffer() -> Option<Box<Buffer>> {
     (!buffer.is_null()).then(|| unsafe { Box::from_raw(buffer) })
 }
 
-/// Puts back the SIGPROF action found at the start. Ignoring the signal
-/// first discards any SIGPROF still pending (POSIX): restoring the default
-/// action with one pending would kill the process.
-fn restore_action(previous: &SigAction) {
+/// Installs [`on_signal`] for `signal`, returning the action it replaces.
+fn install(signal: Signal) -> Result<SigAction, CpuError> {
+    // Both clocks' signals are blocked while the handler runs, so it never
+    // interrupts itself.
+    let mut mask = SigSet::empty();
+    mask.add(Signal::SIGPROF);
+    mask.add(Signal::SIGTRAP);
+    let action = SigAction::new(
+        SigHandler::SigAction(on_signal),
+        // SA_RESTART: a read or write the signal interrupts resumes
+        // instead of failing with EINTR in the profiled code.
+        SaFlags::SA_SIGINFO | SaFlags::SA_RESTART,
+        mask,
+    );
+    // SAFETY: the handler is async-signal-safe as far as this module can
+    // make it (see the module docs) and never unwinds out of itself.
+    unsafe { signal::sigaction(signal, &action) }.map_err(CpuError::Handler)
+}
+
+/// Puts back the action found at the start. Ignoring the signal first
+/// discards one still pending (POSIX): restoring the default action with
+/// one pending would kill the process.
+fn restore_action(signal: Signal, previous: &SigAction) {
     // SAFETY: SIG_IGN and the action that was installed before the start
-    // are both valid actions for SIGPROF. Errors are impossible for a valid
-    // signal number, and there would be nothing better to do about one.
+    // are both valid actions for the signal. Errors are impossible for a
+    // valid signal number, and there would be nothing better to do about one.
     unsafe {
-        let _ = signal::signal(Signal::SIGPROF, SigHandler::SigIgn);
-        let _ = signal::sigaction(Signal::SIGPROF, previous);
+        let _ = signal::signal(signal, SigHandler::SigIgn);
+        let _ = signal::sigaction(signal, previous);
     }
 }
 
@@ -243,13 +318,28 @@ fn zeroed_atomics(len: usize) -> Box<[AtomicUsize]> {
 struct Clocks {
     monotonic_ns: u64,
     process_cpu_ns: u64,
+    user_ns: u64,
+    system_ns: u64,
 }
 
 impl Clocks {
     fn now() -> Self {
+        let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+        // SAFETY: `usage` is a valid rusage to write into; RUSAGE_SELF
+        // cannot fail. A zeroed rusage is a valid one to read if it did.
+        let usage = unsafe {
+            libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr());
+            usage.assume_init()
+        };
+        let ns = |time: libc::timeval| {
+            u64::try_from(time.tv_sec).unwrap_or(0).saturating_mul(1_000_000_000)
+                + u64::try_from(time.tv_usec).unwrap_or(0) * 1000
+        };
         Self {
             monotonic_ns: clock_ns(libc::CLOCK_MONOTONIC),
             process_cpu_ns: clock_ns(libc::CLOCK_PROCESS_CPUTIME_ID),
+            user_ns: ns(usage.ru_utime),
+            system_ns: ns(usage.ru_stime),
         }
     }
 }
@@ -298,12 +388,32 @@ fn set_timer(frequency_hz: i32) -> Result<(), CpuError> {
     Ok(())
 }
 
-/// The SIGPROF handler. The kernel blocks SIGPROF on this thread while it
-/// runs (it is in the action's mask), so it never re-enters itself; other
-/// threads may run it at the same time, which the buffer allows.
-extern "C" fn on_sigprof(_signal: libc::c_int, _info: *mut libc::siginfo_t, context: *mut c_void) {
+/// The handler of both clocks' signals. The kernel blocks them on this
+/// thread while it runs (they are in the action's mask), so it never
+/// re-enters itself; other threads may run it at the same time, which the
+/// buffer allows.
+///
+/// A `SIGTRAP` that no perf event of ours sent (a breakpoint instruction,
+/// say) gets the default action, as if this handler were not there: it
+/// resets the action and raises the signal again, to be taken on return.
+/// One of ours that finds no session (sent just before a stop) is dropped.
+extern "C" fn on_signal(signal: libc::c_int, info: *mut libc::siginfo_t, context: *mut c_void) {
     // SAFETY: errno is thread-local and always valid to read and write.
     let errno = unsafe { *libc::__errno_location() };
+    if signal == libc::SIGTRAP {
+        // SAFETY: with SA_SIGINFO the kernel passes a valid siginfo.
+        let ours = unsafe { info.as_ref() }.is_some_and(|i| i.si_code == perf::TRAP_PERF)
+            && unsafe { perf::perf_data(info) } == perf::SIG_DATA;
+        if !ours {
+            // SAFETY: signal and raise are async-signal-safe; SIG_DFL is a
+            // valid action for SIGTRAP.
+            unsafe {
+                libc::signal(libc::SIGTRAP, libc::SIG_DFL);
+                libc::raise(libc::SIGTRAP);
+            }
+            return;
+        }
+    }
     IN_HANDLER.fetch_add(1, Ordering::SeqCst);
     // SAFETY: a non-null BUFFER points at a live buffer until `release_buffer`
     // has swapped it out and seen IN_HANDLER, incremented above, at zero.

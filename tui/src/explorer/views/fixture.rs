@@ -92,6 +92,8 @@ fn cpu_only(b: &mut ReportBuilder, stacks: &[(&[(&str, u32)], u64)]) {
     }
     let n = samples.len() as f64;
     b.set_cpu(CpuProfile {
+        clock: proftui_core::collect::cpu::SampleClock::ItimerProf,
+        unsampled_s: None,
         requested_hz: 997.0,
         achieved_hz: 250.0,
         cpu_s: n * 0.004,
