@@ -241,8 +241,10 @@ fn side_lines(label: &str, side: &Side, path: &Path) -> String {
     );
     let wall = side.wall_s.map_or_else(String::new, |w| format!("; bare wall {} per run", seconds(w)));
     let _ = writeln!(out, "      {cpu}{wall}");
-    if let Some(share) = busy(side.cpu.as_ref().and_then(|c| c.wait_share)) {
-        let _ = writeln!(out, "      {}", busy_machine(share));
+    if let Some(cpu) = &side.cpu
+        && let Some(share) = busy(cpu.wait_share)
+    {
+        let _ = writeln!(out, "      {}", busy_machine(share, cpu.clock));
     }
     out
 }

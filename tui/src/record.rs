@@ -103,7 +103,7 @@ fn summary(report: &Report, path: &str) -> String {
             overhead(PassKind::Cpu)
         ));
         if let Some(share) = busy(cpu.wait_share()) {
-            lines.push(format!("  note   {}", busy_machine(share)));
+            lines.push(format!("  note   {}", busy_machine(share, cpu.clock)));
         }
         if let Some(note) = unsampled_note(cpu.unsampled_share()) {
             lines.push(format!("  note   {note}"));

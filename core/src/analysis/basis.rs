@@ -60,12 +60,18 @@ pub fn busy_machine_short(share: f64) -> String {
     format!("busy machine: waited {:.0}% for a CPU", share * 100.0)
 }
 
-/// What a reader is told about a cpu pass that waited `share` (0 to 1) of
-/// its time for a CPU: one sentence, the same in every output.
-pub fn busy_machine(share: f64) -> String {
+/// What a reader is told about a cpu pass on `clock` that waited `share`
+/// (0 to 1) of its time for a CPU: one sentence, the same in every output.
+/// The timer's shares are skewed by it; perf events count each thread's
+/// own CPU time and are not, but wall times are inflated either way.
+pub fn busy_machine(share: f64, clock: SampleClock) -> String {
+    let effect = match clock {
+        SampleClock::ItimerProf => "sampled shares can be off by a few points",
+        SampleClock::PerfTaskClock => "wall times are inflated (perf events keep sampled shares true)",
+    };
     format!(
-        "busy machine: the worker waited for a CPU {:.0}% of the cpu pass, so sampled shares can be off \
-         by a few points; record again on a quieter machine",
+        "busy machine: the worker waited for a CPU {:.0}% of the cpu pass, so {effect}; record again on a \
+         quieter machine",
         share * 100.0
     )
 }

@@ -205,8 +205,9 @@ pub struct CpuProfile {
     /// Seconds the worker's threads were ready to run but waited for a CPU
     /// over the sampling window (the kernel's run delay); `None` when not
     /// measured. Its share of `wall_s` says how busy the machine was: the
-    /// tick-driven sampler spreads its samples less evenly over the CPU
-    /// time of a worker that is switched in and out between ticks.
+    /// profiling timer (tick-driven) spreads its samples less evenly over
+    /// the CPU time of a worker that is switched in and out between ticks,
+    /// and wall times are inflated whatever the clock.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait_s: Option<f64>,
     /// How many runs of the workload the samples cover.

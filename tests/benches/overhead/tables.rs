@@ -1,6 +1,6 @@
 //! The Markdown tables the bench prints for BENCHMARKS.md.
 
-use crate::round::Round;
+use crate::round::{CpuFigures, Round};
 use crate::stats::{median, minimum, spread};
 use crate::{CASES, Measured, TaylorPair};
 use std::process::Command;
@@ -49,19 +49,20 @@ fn ratios(measured: &Measured) {
     println!("Wall time per run of each pass over the bare run (1.000 = no overhead):");
     println!();
     println!(
-        "| workload | stresses | bare wall | probed calls / run | allocated blocks / run | cpu pass | \
-         calls pass | heap pass |"
+        "| workload | stresses | bare wall | probed calls / run | allocated blocks / run | cpu pass, perf | \
+         cpu pass, timer | calls pass | heap pass |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for (case, rounds) in CASES.iter().zip(&measured.per_case) {
         println!(
-            "| {} | {} | {:.1} ms | {} | {} | {} | {} | {} |",
+            "| {} | {} | {:.1} ms | {} | {} | {} | {} | {} | {} |",
             case.label(),
             case.stresses,
             median(rounds.iter().map(|r| r.bare_warm_wall_s)) * 1e3,
             rounds[0].calls,
             rounds[0].blocks,
-            column(rounds, |r| r.cpu_wall_ratio, 3),
+            column(rounds, |r| r.cpu.wall_ratio, 3),
+            column(rounds, |r| r.cpu_timer.wall_ratio, 3),
             column(rounds, |r| r.calls_ratio, 3),
             column(rounds, |r| r.heap_ratio, 3),
         );
@@ -76,15 +77,16 @@ fn fastest_ratios(measured: &Measured) {
          against later bare runs; heap: its one cold run against first bare runs):"
     );
     println!();
-    println!("| workload | cpu pass | calls pass | heap pass |");
-    println!("|---|---|---|---|");
+    println!("| workload | cpu pass, perf | cpu pass, timer | calls pass | heap pass |");
+    println!("|---|---|---|---|---|");
     for (case, rounds) in CASES.iter().zip(&measured.per_case) {
         let warm = fastest(rounds, |r| r.fastest_warm_bare_s);
         let cold = fastest(rounds, |r| r.fastest_cold_bare_s);
         println!(
-            "| {} | {:.3} | {:.3} | {:.3} |",
+            "| {} | {:.3} | {:.3} | {:.3} | {:.3} |",
             case.label(),
-            fastest(rounds, |r| r.fastest_cpu_s) / warm,
+            fastest(rounds, |r| r.cpu.fastest_s) / warm,
+            fastest(rounds, |r| r.cpu_timer.fastest_s) / warm,
             fastest(rounds, |r| r.calls_wall_s) / warm,
             fastest(rounds, |r| r.heap_wall_s) / cold,
         );
@@ -92,26 +94,33 @@ fn fastest_ratios(measured: &Measured) {
     println!();
 }
 
+/// One clock's cpu figures of a round.
+type CpuOf = fn(&Round) -> &CpuFigures;
+
 fn cpu_detail(measured: &Measured) {
     println!("The cpu pass in detail (later runs of its worker against later bare runs):");
     println!();
     println!(
-        "| workload | achieved Hz | samples per run | wall ratio of medians | wall ratio of minima | \
+        "| workload | clock | achieved Hz | samples per run | wall ratio of medians | wall ratio of minima | \
          CPU-time ratio of minima | CPU µs per sample | first bare run / later bare runs |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for (case, rounds) in CASES.iter().zip(&measured.per_case) {
-        println!(
-            "| {} | {:.0} | {:.1} | {} | {} | {} | {} | {} |",
-            case.label(),
-            median(rounds.iter().map(|r| r.achieved_hz)),
-            median(rounds.iter().map(|r| r.samples_per_run)),
-            column(rounds, |r| r.cpu_wall_ratio, 3),
-            column(rounds, |r| r.cpu_min_wall_ratio, 3),
-            column(rounds, |r| r.cpu_min_time_ratio, 3),
-            column(rounds, |r| r.cpu_us_per_sample, 1),
-            column(rounds, |r| r.cold_over_warm, 3),
-        );
+        let clocks: [(&str, CpuOf); 2] = [("perf", |r| &r.cpu), ("timer", |r| &r.cpu_timer)];
+        for (clock, of) in clocks {
+            let pick = |f: fn(&CpuFigures) -> f64| rounds.iter().map(|r| f(of(r))).collect::<Vec<_>>();
+            println!(
+                "| {} | {clock} | {:.0} | {:.1} | {} | {} | {} | {} | {} |",
+                case.label(),
+                median(pick(|f| f.achieved_hz).into_iter()),
+                median(pick(|f| f.samples_per_run).into_iter()),
+                spread(&pick(|f| f.wall_ratio), 3),
+                spread(&pick(|f| f.min_wall_ratio), 3),
+                spread(&pick(|f| f.min_time_ratio), 3),
+                spread(&pick(|f| f.us_per_sample), 1),
+                column(rounds, |r| r.cold_over_warm, 3),
+            );
+        }
     }
     println!();
 }

@@ -96,7 +96,7 @@ pub fn text(report: &Report, basis: &Basis) -> String {
                 let _ = write!(out, "; {} dropped", plural(cpu.dropped, "sample", "samples"));
             }
             if let Some(share) = cpu.busy() {
-                let _ = write!(out, "\n            {}", busy_machine(share));
+                let _ = write!(out, "\n            {}", busy_machine(share, cpu.clock));
             }
             if let Some(note) = unsampled_note(cpu.unsampled_share) {
                 let _ = write!(out, "\n            {note}");

@@ -172,6 +172,11 @@ fn header(base: &Report, new: &Report) -> Vec<Line<'static>> {
     let wall = |report: &Report| {
         report.run.passes.iter().find(|p| p.kind == PassKind::Bare).and_then(PassInfo::median_wall)
     };
+    // Named only when they differ: times then count the kernel on one side.
+    let clocks_differ = match (&base.cpu, &new.cpu) {
+        (Some(b), Some(n)) => b.clock != n.clock,
+        _ => false,
+    };
     let describe = |label: &str, report: &Report| {
         let run = &report.run;
         let mut what = format!("{label} {} · {}", run.plugin, run.workload);
@@ -184,9 +189,10 @@ fn header(base: &Report, new: &Report) -> Vec<Line<'static>> {
                 0 | 1 => String::new(),
                 n => format!(" in {n} rounds"),
             };
+            let clock = if clocks_differ { format!(" ({})", cpu.clock.describe()) } else { String::new() };
             let busy_note =
                 busy(cpu.wait_share()).map_or(String::new(), |s| format!(" · {}", busy_machine_short(s)));
-            format!("{} samples{rounds} at {:.0} Hz{busy_note}", cpu.samples.len(), cpu.achieved_hz)
+            format!("{} samples{rounds} at {:.0} Hz{clock}{busy_note}", cpu.samples.len(), cpu.achieved_hz)
         });
         format!("{what}: {wall} wall per run (bare median) · {samples}")
     };
@@ -315,5 +321,18 @@ mod tests {
         let lines = text(header(&busy, &quiet));
         assert!(lines[0].ends_with(" · busy machine: waited 30% for a CPU"), "{lines:?}");
         assert!(!lines[1].contains("busy"), "{lines:?}");
+    }
+
+    #[test]
+    fn runs_sampled_by_different_clocks_name_them_in_the_header() {
+        let timer = fixture::taylor();
+        let mut perf = fixture::taylor();
+        perf.cpu.as_mut().expect("a cpu pass").clock = proftui_core::collect::cpu::SampleClock::PerfTaskClock;
+        let text = |lines: Vec<Line>| lines.iter().map(ToString::to_string).collect::<Vec<_>>();
+        let lines = text(header(&timer, &perf));
+        assert!(lines[0].ends_with("7 samples at 250 Hz (ITIMER_PROF, tick-driven)"), "{lines:?}");
+        assert!(lines[1].ends_with("7 samples at 250 Hz (perf task-clock, user time)"), "{lines:?}");
+        let same = text(header(&perf, &perf));
+        assert!(same.iter().all(|l| !l.contains("perf task-clock")), "one clock goes unsaid: {same:?}");
     }
 }
