@@ -29,7 +29,8 @@ pub struct RecordOptions {
     pub min_samples: u64,
     /// ... or until this many seconds have passed. Default 30.
     pub budget_s: f64,
-    /// Sampling frequency asked of the kernel. Default 997.
+    /// Sampling frequency asked of the kernel. Default
+    /// [`crate::collect::cpu::DEFAULT_FREQUENCY_HZ`].
     pub frequency_hz: i32,
     /// The cpu pass's clock. Default: perf events where they open.
     pub clock: ClockChoice,
@@ -48,7 +49,7 @@ impl Default for RecordOptions {
             bare_repeats: 5,
             min_samples: 1000,
             budget_s: 30.0,
-            frequency_hz: 997,
+            frequency_hz: crate::collect::cpu::DEFAULT_FREQUENCY_HZ,
             clock: ClockChoice::Auto,
             rounds: 1,
         }

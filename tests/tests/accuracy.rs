@@ -464,7 +464,21 @@ fn calibrate_split(setting: Setting) {
             dir.path(),
             &format!("calibrate_{attempt}"),
             "calibrate",
-            &["-p", &share_param, "--cpu", "--min-samples", &ask_text, "--budget", "60", "--clock", clock],
+            // 997 Hz: perf events deliver it (the default asks 397 Hz, for
+            // overhead); the timer gets its tick rate whatever is asked.
+            &[
+                "-p",
+                &share_param,
+                "--cpu",
+                "--min-samples",
+                &ask_text,
+                "--budget",
+                "60",
+                "--clock",
+                clock,
+                "--frequency",
+                "997",
+            ],
             &[("PROFTUI_CALIBRATE_LOG", log.as_os_str())],
         )
     };

@@ -154,12 +154,12 @@ pub struct PassArgs {
     /// Sampling frequency asked of the kernel, per second of CPU time (the
     /// profiling timer delivers at most one signal per tick; the report
     /// keeps the achieved rate).
-    #[arg(long, default_value_t = 997, value_name = "HZ", value_parser = clap::value_parser!(i32).range(1..=10_000))]
+    #[arg(long, default_value_t = proftui_core::collect::cpu::DEFAULT_FREQUENCY_HZ, value_name = "HZ", value_parser = clap::value_parser!(i32).range(1..=10_000))]
     pub frequency: i32,
-    /// What interrupts the threads for samples: perf task-clock events
-    /// (the rate asked, each thread by its own CPU time, user time only),
-    /// the profiling timer ITIMER_PROF (tick-driven, kernel time too), or
-    /// perf events where they open and the timer elsewhere.
+    /// What interrupts the threads for samples. auto: perf events where
+    /// they open, else the timer; perf: perf task-clock events (the rate
+    /// asked, each thread by its own CPU time, user time only); timer: the
+    /// profiling timer ITIMER_PROF (tick-driven, kernel time too).
     #[arg(long, value_enum, default_value_t = Clock::Auto)]
     pub clock: Clock,
     /// Record the cpu pass N times, each round in a worker of its own and

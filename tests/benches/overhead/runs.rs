@@ -9,8 +9,9 @@ use std::path::Path;
 /// Runs of each bare worker: one cold, five warm.
 const BARE_REPEAT: usize = 6;
 /// Samples the cpu pass collects: about ten runs of a 60 ms workload, at
-/// the 997 Hz perf events deliver and at the 250 Hz of the timer.
-const CPU_MIN_SAMPLES_PERF: u32 = 600;
+/// the 397 Hz perf events deliver by default and at the 250 Hz of the
+/// timer.
+const CPU_MIN_SAMPLES_PERF: u32 = 240;
 const CPU_MIN_SAMPLES_TIMER: u32 = 150;
 
 /// One run of the workload: wall clock and process CPU (user + system).

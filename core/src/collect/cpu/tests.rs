@@ -55,7 +55,8 @@ fn perf_events_optional() -> bool {
 /// [`sample`] with the clock `clock`; `None` when that is the perf clock
 /// and the machine has none (and may lack it).
 fn try_sample_on(clock: ClockChoice, work: impl FnOnce()) -> Option<CpuData> {
-    let options = CpuOptions { clock, ..CpuOptions::default() };
+    // 997 Hz: more samples in the same time than the default asks.
+    let options = CpuOptions { clock, frequency_hz: 997, ..CpuOptions::default() };
     let sampler = match Sampler::start(&options) {
         Err(CpuError::Perf(error)) if perf_events_optional() => {
             eprintln!("no perf events here ({error}); PROFTUI_NO_PERF_EVENTS=1 lets that pass");
