@@ -651,16 +651,22 @@ mod tests {
 
     #[test]
     fn without_focus_the_function_with_the_most_self_time_is_shown() {
-        let profile = fixture::profile(fixture::taylor());
+        // factorial holds most of the fixture's leaf samples.
+        assert!(
+            first_row_without_focus(fixture::taylor(), 100)
+                .starts_with("taylor::factorial at /src/taylor.rs:20  (no focus yet: most self time)")
+        );
+    }
+
+    /// The heading of the view opened on `report` with no focus, `width`
+    /// columns wide.
+    fn first_row_without_focus(report: proftui_core::report::Report, width: u16) -> String {
+        let profile = fixture::profile(report);
         let mut state = State::default();
         let ctx = fixture::ctx(&profile, None);
         state.refresh(&ctx);
-        let buffer = fixture::draw(100, 3, |frame, area| state.draw(frame, area, &ctx));
-        // factorial holds most of the fixture's leaf samples.
-        assert!(
-            fixture::row(&buffer, 0)
-                .starts_with("taylor::factorial at /src/taylor.rs:20  (no focus yet: most self time)")
-        );
+        let buffer = fixture::draw(width, 3, |frame, area| state.draw(frame, area, &ctx));
+        fixture::row(&buffer, 0)
     }
 
     /// However deep the checkout, the path gives way to the note at 80
@@ -675,13 +681,8 @@ mod tests {
         for source in &mut report.sources {
             source.path = deep.into();
         }
-        let profile = fixture::profile(report);
-        let mut state = State::default();
-        let ctx = fixture::ctx(&profile, None);
-        state.refresh(&ctx);
-        let buffer = fixture::draw(80, 3, |frame, area| state.draw(frame, area, &ctx));
         assert_eq!(
-            fixture::row(&buffer, 0),
+            first_row_without_focus(report, 80),
             "taylor::factorial at …/system/src/taylor.rs:20  (no focus yet: most self time)"
         );
     }
@@ -706,15 +707,14 @@ mod tests {
         report.cpu = None;
         report.calls = None;
         report.heap = None;
+        assert_eq!(
+            first_row_without_focus(report.clone(), 100),
+            "no function selected: select a function and press L, or Enter in another view"
+        );
         let profile = fixture::profile(report);
         let mut state = State::default();
         let ctx = fixture::ctx(&profile, None);
         state.refresh(&ctx);
-        let buffer = fixture::draw(100, 3, |frame, area| state.draw(frame, area, &ctx));
-        assert_eq!(
-            fixture::row(&buffer, 0),
-            "no function selected: select a function and press L, or Enter in another view"
-        );
         assert_eq!(state.update(Action::Down, &ctx), Outcome::Nothing);
         assert!(!state.find("fn", true, true, &ctx));
     }
