@@ -341,4 +341,42 @@ mod tests {
         }
         assert_eq!(state.sort_name(), "largest change of inclusive time");
     }
+
+    /// On a narrower screen a figure is whole or not shown: never cut to
+    /// its last digits (`+8.99 ms` once read `99 ms` at 100 columns).
+    #[test]
+    fn narrow_diff_tables_drop_columns_and_keep_every_figure_whole() {
+        let profile = fixture::diff_profile();
+        let mut state = State::default();
+        let ctx = fixture::ctx(&profile, None);
+        state.refresh(&ctx);
+        let mut cells_at = |width| {
+            let buffer = fixture::draw(width, 6, |frame, area| state.draw(frame, area, &ctx));
+            (1..6).map(|y| fixture::row(&buffer, y)).collect::<Vec<_>>()
+        };
+        let wide = cells_at(120);
+        for width in [100, 80, 60] {
+            for (narrow, wide) in cells_at(width).iter().zip(&wide) {
+                // Columns are separated by runs of spaces; every cell of the
+                // narrow row but the name (last) is a cell of the wide row.
+                let cells = |row: &str| {
+                    row.split("  ")
+                        .map(str::trim)
+                        .filter(|c| !c.is_empty())
+                        .map(String::from)
+                        .collect::<Vec<_>>()
+                };
+                let (narrow, wide) = (cells(narrow), cells(wide));
+                for cell in &narrow[..narrow.len().saturating_sub(1)] {
+                    assert!(
+                        wide.contains(cell),
+                        "{cell:?} at {width} columns is not a cell at 120: {wide:?}"
+                    );
+                }
+            }
+        }
+        let header = cells_at(100);
+        assert!(!header[0].contains("Δ bytes"), "Δ bytes goes first at 100 columns: {header:?}");
+        assert!(header[0].contains("Δ incl"), "{header:?}");
+    }
 }

@@ -192,6 +192,22 @@ pub fn with_location(head: &str, joiner: &str, location: &str, tail: &str, width
     format!("{head}{joiner}{shown}{tail}")
 }
 
+/// The indices of the columns a table `width` wide draws: all of them,
+/// or without its rightmost columns but the last (the name) until the
+/// others keep their full width and the name its least. Ratatui would
+/// squeeze them instead, and a right-aligned figure squeezed loses its
+/// leading digits: `+8.99 ms` read `99 ms`.
+fn kept_columns(columns: &[Column], width: u16) -> Vec<usize> {
+    let mut kept: Vec<usize> = (0..columns.len()).collect();
+    let needed = |kept: &[usize]| -> u32 {
+        kept.iter().map(|&i| u32::from(columns[i].width)).sum::<u32>() + kept.len().saturating_sub(1) as u32
+    };
+    while kept.len() > 1 && needed(&kept) > u32::from(width) {
+        kept.remove(kept.len() - 2);
+    }
+    kept
+}
+
 /// Draws rows `cursor.offset..` of `len`, each made by `row(index)`, with
 /// a header; `highlight(index)` marks rows to emphasise (the hottest line).
 pub fn draw(
@@ -205,6 +221,12 @@ pub fn draw(
 ) {
     let height = area.height.saturating_sub(1) as usize;
     cursor.scroll_into_view(height);
+    let kept = kept_columns(columns, area.width);
+    let columns: Vec<&Column> = kept.iter().map(|&i| &columns[i]).collect();
+    let keep = |cells: Vec<String>| -> Vec<String> {
+        let mut cells: Vec<Option<String>> = cells.into_iter().map(Some).collect();
+        kept.iter().map(|&i| cells.get_mut(i).and_then(Option::take).unwrap_or_default()).collect()
+    };
     let aligned = |text: String, column: &Column| -> Cell<'static> {
         let line = match column.align {
             Align::Left => Line::from(text),
@@ -223,7 +245,7 @@ pub fn draw(
         if index == cursor.selected {
             style = style.add_modifier(Modifier::REVERSED);
         }
-        Row::new(row(index).into_iter().zip(columns).map(|(text, c)| aligned(text, c))).style(style)
+        Row::new(keep(row(index)).into_iter().zip(&columns).map(|(text, c)| aligned(text, c))).style(style)
     });
     let widths: Vec<Constraint> = columns
         .iter()
@@ -331,5 +353,17 @@ mod tests {
         assert_eq!(heading(21), "f at …b.rs:18  (note)", "a file name longer than the room is cut");
         assert_eq!(heading(20), "f  (note)", "under 8 characters of room: no location");
         assert_eq!(heading(3), "f  (note)", "the rest is cut at the edge as usual");
+    }
+
+    #[test]
+    fn a_narrow_table_drops_its_rightmost_figures_rather_than_squeeze_them() {
+        let column = |width| Column { title: "", width, align: Align::Right };
+        let columns = [column(10), column(8), column(16), column(20)];
+        // 10 + 8 + 16 + 20 and three spaces: 57.
+        assert_eq!(kept_columns(&columns, 57), [0, 1, 2, 3]);
+        assert_eq!(kept_columns(&columns, 56), [0, 1, 3]);
+        assert_eq!(kept_columns(&columns, 40), [0, 1, 3]);
+        assert_eq!(kept_columns(&columns, 39), [0, 3]);
+        assert_eq!(kept_columns(&columns, 5), [3], "the name stays");
     }
 }
