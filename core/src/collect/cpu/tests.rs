@@ -265,6 +265,28 @@ fn each_hot_line_gets_its_samples() {
     assert!(at(line_a) < at(line_b));
 }
 
+/// A thread that already runs when sampling starts gets an event of its
+/// own (perf events are per thread; the timer is process-wide anyway).
+#[test]
+fn a_thread_started_before_the_sampler_is_sampled_too() {
+    let _serial = serial();
+    let (go, wait) = std::sync::mpsc::channel::<()>();
+    let early = std::thread::spawn(move || {
+        wait.recv().expect("the test says go");
+        black_box(burn_quarter(300_000_000));
+        nix::unistd::gettid().as_raw() as u64
+    });
+    let mut thread_id = 0;
+    let data = sample(|| {
+        go.send(()).expect("the thread waits");
+        thread_id = early.join().expect("the thread finishes");
+    });
+    let own = data.samples.iter().filter(|s| s.thread_id == thread_id).count();
+    // 0.3 s of CPU: about 300 samples at the 997 Hz these tests ask, 75 at
+    // the timer's 250 Hz.
+    assert!(own >= 40, "only {own} samples of the thread started before the sampler ({:?})", data.clock);
+}
+
 #[test]
 fn samples_name_their_threads() {
     let _serial = serial();
