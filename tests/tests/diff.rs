@@ -393,12 +393,21 @@ fn sides_sampled_by_different_clocks_are_named_in_the_diff() {
     let with_clock = |path: &Path, clock: &str, name: &str| {
         let mut report: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         report["cpu"]["clock"] = Value::from(clock);
+        if clock == "itimer_prof" {
+            // The timer samples kernel time too: nothing is left unsampled.
+            report["cpu"].as_object_mut().unwrap().remove("unsampled_s");
+        }
         let edited = dir.path().join(name);
         std::fs::write(&edited, serde_json::to_string(&report).unwrap()).unwrap();
         edited
     };
     let timer = with_clock(&r.naive, "itimer_prof", "timer.json");
     let perf = with_clock(&r.tuned, "perf_task_clock", "perf.json");
+    // The perf side as if a fifth of its CPU time had been in the kernel.
+    let mut edited: Value = serde_json::from_str(&std::fs::read_to_string(&perf).unwrap()).unwrap();
+    let sampled = edited["cpu"]["cpu_s"].as_f64().unwrap();
+    edited["cpu"]["unsampled_s"] = Value::from(sampled / 4.0);
+    std::fs::write(&perf, serde_json::to_string(&edited).unwrap()).unwrap();
     let note = "note  the sides were sampled by different clocks";
     let output = proftui(&["diff", s(&timer), s(&perf), "--format", "text"]);
     let (stdout, stderr) = text(&output);
@@ -406,11 +415,20 @@ fn sides_sampled_by_different_clocks_are_named_in_the_diff() {
     assert!(stdout.contains(note), "{note:?} not in:\n{stdout}");
     assert!(stdout.contains("Hz achieved (ITIMER_PROF, tick-driven)"), "{stdout}");
     assert!(stdout.contains("Hz achieved (perf task-clock, user time)"), "{stdout}");
+    let kernel = "      20% of the pass's CPU time was in the kernel, which perf events do not sample here";
+    let (at, new_at) = (stdout.find(kernel), stdout.find("\nnew "));
+    assert!(
+        at.zip(new_at).is_some_and(|(at, new_at)| at > new_at),
+        "{kernel:?} under the new side:\n{stdout}"
+    );
     let json = diff_json(&timer, &perf, &[]);
     assert_eq!(
         (json["base"]["cpu"]["clock"].as_str(), json["new"]["cpu"]["clock"].as_str()),
         (Some("itimer_prof"), Some("perf_task_clock"))
     );
+    let share = json["new"]["cpu"]["unsampled_share"].as_f64().unwrap();
+    assert!((share - 0.2).abs() < 1e-9, "{share}");
+    assert!(json["base"]["cpu"].get("unsampled_share").is_none(), "the timer samples it all");
 
     let same = proftui(&["diff", s(&perf), s(&perf), "--format", "text"]);
     assert!(!text(&same).0.contains(note), "one clock, no note");

@@ -6,7 +6,7 @@
 use crate::cli::{DiffArgs, DiffShowArgs, DiffSort, Format};
 use crate::report_view::units::{NONE, human_bytes, seconds};
 use anyhow::Result;
-use proftui_core::analysis::{busy, busy_machine, find_function};
+use proftui_core::analysis::{busy, busy_machine, find_function, unsampled_note};
 use proftui_core::diff::{
     Change, Changes, Condition, Diff, DiffKey, DiffOptions, FunctionDiff, GateResult, Metric, PathDiff,
     Presence, Side, Threshold, TimeSource, Verdict, evaluate, parse_condition,
@@ -241,10 +241,13 @@ fn side_lines(label: &str, side: &Side, path: &Path) -> String {
     );
     let wall = side.wall_s.map_or_else(String::new, |w| format!("; bare wall {} per run", seconds(w)));
     let _ = writeln!(out, "      {cpu}{wall}");
-    if let Some(cpu) = &side.cpu
-        && let Some(share) = busy(cpu.wait_share)
-    {
-        let _ = writeln!(out, "      {}", busy_machine(share, cpu.clock));
+    if let Some(cpu) = &side.cpu {
+        if let Some(note) = unsampled_note(cpu.unsampled_share) {
+            let _ = writeln!(out, "      {note}");
+        }
+        if let Some(share) = busy(cpu.wait_share) {
+            let _ = writeln!(out, "      {}", busy_machine(share, cpu.clock));
+        }
     }
     out
 }

@@ -55,6 +55,13 @@ pub fn unsampled_note(share: Option<f64>) -> Option<String> {
     })
 }
 
+/// [`unsampled_note`] in a few words, for a status line or a header.
+pub fn unsampled_note_short(share: Option<f64>) -> Option<String> {
+    share
+        .filter(|&share| share >= UNSAMPLED_NOTE_SHARE)
+        .map(|share| format!("kernel time {:.0}% unsampled", share * 100.0))
+}
+
 /// [`busy_machine`] in a few words, for a status line or a header.
 pub fn busy_machine_short(share: f64) -> String {
     format!("busy machine: waited {:.0}% for a CPU", share * 100.0)

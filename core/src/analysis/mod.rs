@@ -50,7 +50,7 @@ pub mod fixtures;
 
 pub use basis::{
     BUSY_WAIT_SHARE, Basis, CallsBasis, CpuBasis, HeapBasis, UNSAMPLED_NOTE_SHARE, busy, busy_machine,
-    busy_machine_short, unsampled_note,
+    busy_machine_short, unsampled_note, unsampled_note_short,
 };
 pub use edges::{Direction, EdgeRow, Reach};
 pub use flat::{CallFigures, FlatRow};

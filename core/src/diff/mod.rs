@@ -221,6 +221,11 @@ pub struct CpuSide {
     /// [`crate::report::CpuProfile::wait_share`]); `None` when not measured.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wait_share: Option<f64>,
+    /// The share of the pass's CPU time its clock could not sample (see
+    /// [`crate::report::CpuProfile::unsampled_share`]); `None` for a clock
+    /// that samples all of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unsampled_share: Option<f64>,
 }
 
 /// The whole runs compared.
@@ -608,6 +613,7 @@ fn side(report: &Report, prepared: &Prepared) -> Side {
             repeats: cpu.repeats,
             achieved_hz: cpu.achieved_hz,
             wait_share: cpu.wait_share(),
+            unsampled_share: cpu.unsampled_share(),
         }),
         calls: prepared.analysis.basis().calls.clone(),
         wall_s: bare_wall_s(report),

@@ -15,7 +15,7 @@ use crate::explorer::baseline::{Baseline, SampledChange, count_change, signed_se
 use crate::explorer::views::{Ctx, Outcome, View};
 use crate::explorer::widgets::table::Cursor;
 use crate::report_view::units::seconds;
-use proftui_core::analysis::{busy, busy_machine_short};
+use proftui_core::analysis::{busy, busy_machine_short, unsampled_note_short};
 use proftui_core::diff::{Change, Presence};
 use proftui_core::report::{FunctionId, PassInfo, PassKind, Report};
 use ratatui::Frame;
@@ -190,9 +190,15 @@ fn header(base: &Report, new: &Report) -> Vec<Line<'static>> {
                 n => format!(" in {n} rounds"),
             };
             let clock = if clocks_differ { format!(" ({})", cpu.clock.describe()) } else { String::new() };
+            let unsampled = unsampled_note_short(cpu.unsampled_share())
+                .map_or(String::new(), |note| format!(" · {note}"));
             let busy_note =
                 busy(cpu.wait_share()).map_or(String::new(), |s| format!(" · {}", busy_machine_short(s)));
-            format!("{} samples{rounds} at {:.0} Hz{clock}{busy_note}", cpu.samples.len(), cpu.achieved_hz)
+            format!(
+                "{} samples{rounds} at {:.0} Hz{clock}{unsampled}{busy_note}",
+                cpu.samples.len(),
+                cpu.achieved_hz
+            )
         });
         format!("{what}: {wall} wall per run (bare median) · {samples}")
     };
@@ -334,5 +340,10 @@ mod tests {
         assert!(lines[1].ends_with("7 samples at 250 Hz (perf task-clock, user time)"), "{lines:?}");
         let same = text(header(&perf, &perf));
         assert!(same.iter().all(|l| !l.contains("perf task-clock")), "one clock goes unsaid: {same:?}");
+        // 0.07 s of kernel time next to the fixture's 0.28 s sampled: 20%.
+        perf.cpu.as_mut().expect("a cpu pass").unsampled_s = Some(0.07);
+        let lines = text(header(&timer, &perf));
+        assert!(lines[1].ends_with("(perf task-clock, user time) · kernel time 20% unsampled"), "{lines:?}");
+        assert!(!lines[0].contains("unsampled"), "{lines:?}");
     }
 }

@@ -23,7 +23,7 @@ pub mod tree;
 use super::action::Action;
 use super::app::{App, Mode, ViewKind};
 use super::profile::Profile;
-use proftui_core::analysis::{FlatRow, SortKey, Sortable, busy, busy_machine_short};
+use proftui_core::analysis::{FlatRow, SortKey, Sortable, busy, busy_machine_short, unsampled_note_short};
 use proftui_core::report::FunctionId;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -163,7 +163,10 @@ fn status_line(app: &App) -> Paragraph<'static> {
     if let Some(focus) = app.focus {
         parts.push(format!("focus {}", report.functions[focus as usize].name));
     }
-    // Last, where a narrow terminal cuts it before what the figures rest on.
+    // Last, where a narrow terminal cuts them before what the figures rest on.
+    if let Some(note) = unsampled_note_short(report.cpu.as_ref().and_then(|cpu| cpu.unsampled_share())) {
+        parts.push(note);
+    }
     if let Some(share) = busy(report.cpu.as_ref().and_then(|cpu| cpu.wait_share())) {
         parts.push(busy_machine_short(share));
     }
@@ -181,6 +184,11 @@ mod tests {
         let mut report = fixture::taylor();
         let cpu = report.cpu.as_mut().expect("the fixture has a cpu pass");
         cpu.wait_s = wait_s.map(|share| share * cpu.wall_s);
+        status_of(report)
+    }
+
+    /// The status line's text for `report`, 200 columns wide.
+    fn status_of(report: proftui_core::report::Report) -> String {
         let app = App::new(Some(Profile::new(Arc::new(report), None)));
         let buffer = fixture::draw(200, 1, |frame, area| frame.render_widget(status_line(&app), area));
         buffer.content().iter().map(|cell| cell.symbol()).collect::<String>().trim_end().to_string()
@@ -196,5 +204,18 @@ mod tests {
             let line = status_with_wait(quiet);
             assert!(!line.contains("busy"), "{quiet:?}: {line}");
         }
+    }
+
+    /// A perf-clock pass that could not sample 0.07 s of kernel time next
+    /// to the fixture's 0.28 s sampled: 20% of its CPU time.
+    #[test]
+    fn the_status_line_names_kernel_time_the_clock_left_out() {
+        let mut report = fixture::taylor();
+        let cpu = report.cpu.as_mut().expect("the fixture has a cpu pass");
+        cpu.clock = proftui_core::collect::cpu::SampleClock::PerfTaskClock;
+        cpu.unsampled_s = Some(0.07);
+        let line = status_of(report);
+        assert!(line.ends_with("│ kernel time 20% unsampled"), "{line}");
+        assert!(!status_with_wait(None).contains("unsampled"), "the timer samples all of it");
     }
 }
