@@ -360,12 +360,9 @@ fn a_side_recorded_on_a_busy_machine_is_named_in_the_diff() {
     // one as if it had never waited (the fixtures are recorded side by
     // side, so they may have waited for real).
     let with_wait = |path: &Path, share: f64, name: &str| {
-        let mut report: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let wall = report["cpu"]["wall_s"].as_f64().unwrap();
-        report["cpu"]["wait_s"] = Value::from(share * wall);
-        let edited = dir.path().join(name);
-        std::fs::write(&edited, serde_json::to_string(&report).unwrap()).unwrap();
-        edited
+        edited_cpu(path, &dir.path().join(name), |cpu| {
+            cpu["wait_s"] = Value::from(share * cpu["wall_s"].as_f64().unwrap());
+        })
     };
     let (busy, quiet) = (with_wait(&r.naive, 0.4, "busy.json"), with_wait(&r.tuned, 0.0, "quiet.json"));
 
@@ -390,24 +387,16 @@ fn a_side_recorded_on_a_busy_machine_is_named_in_the_diff() {
 fn sides_sampled_by_different_clocks_are_named_in_the_diff() {
     let r = reports();
     let dir = tempfile::tempdir().unwrap();
-    let with_clock = |path: &Path, clock: &str, name: &str| {
-        let mut report: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        report["cpu"]["clock"] = Value::from(clock);
-        if clock == "itimer_prof" {
-            // The timer samples kernel time too: nothing is left unsampled.
-            report["cpu"].as_object_mut().unwrap().remove("unsampled_s");
-        }
-        let edited = dir.path().join(name);
-        std::fs::write(&edited, serde_json::to_string(&report).unwrap()).unwrap();
-        edited
-    };
-    let timer = with_clock(&r.naive, "itimer_prof", "timer.json");
-    let perf = with_clock(&r.tuned, "perf_task_clock", "perf.json");
+    let timer = edited_cpu(&r.naive, &dir.path().join("timer.json"), |cpu| {
+        cpu["clock"] = Value::from("itimer_prof");
+        // The timer samples kernel time too: nothing is left unsampled.
+        cpu.as_object_mut().unwrap().remove("unsampled_s");
+    });
     // The perf side as if a fifth of its CPU time had been in the kernel.
-    let mut edited: Value = serde_json::from_str(&std::fs::read_to_string(&perf).unwrap()).unwrap();
-    let sampled = edited["cpu"]["cpu_s"].as_f64().unwrap();
-    edited["cpu"]["unsampled_s"] = Value::from(sampled / 4.0);
-    std::fs::write(&perf, serde_json::to_string(&edited).unwrap()).unwrap();
+    let perf = edited_cpu(&r.tuned, &dir.path().join("perf.json"), |cpu| {
+        cpu["clock"] = Value::from("perf_task_clock");
+        cpu["unsampled_s"] = Value::from(cpu["cpu_s"].as_f64().unwrap() / 4.0);
+    });
     let note = "note  the sides were sampled by different clocks";
     let output = proftui(&["diff", s(&timer), s(&perf), "--format", "text"]);
     let (stdout, stderr) = text(&output);
@@ -432,4 +421,14 @@ fn sides_sampled_by_different_clocks_are_named_in_the_diff() {
 
     let same = proftui(&["diff", s(&perf), s(&perf), "--format", "text"]);
     assert!(!text(&same).0.contains(note), "one clock, no note");
+}
+
+/// The report at `path` with its cpu pass changed by `edit`, written to
+/// `to` (which it returns).
+fn edited_cpu(path: &Path, to: &Path, edit: impl FnOnce(&mut Value)) -> PathBuf {
+    let text = std::fs::read_to_string(path).expect("the report reads");
+    let mut report: Value = serde_json::from_str(&text).expect("the report is JSON");
+    edit(&mut report["cpu"]);
+    std::fs::write(to, report.to_string()).expect("the edited report writes");
+    to.to_path_buf()
 }

@@ -277,6 +277,11 @@ mod tests {
         std::fs::write(&path, old).unwrap();
         let cpu = load(&path).unwrap().cpu.expect("a cpu pass");
         assert_eq!((cpu.clock, cpu.unsampled_s), (crate::collect::cpu::SampleClock::ItimerProf, None));
+        // A clock this version does not know is refused, never guessed.
+        let unknown = text.replace(r#""clock":"perf_task_clock""#, r#""clock":"sundial""#);
+        std::fs::write(&path, unknown).unwrap();
+        let refused = load(&path).expect_err("an unknown clock is refused").to_string();
+        assert!(refused.contains("unknown variant `sundial`") && !refused.contains('\n'), "{refused}");
     }
 
     #[test]

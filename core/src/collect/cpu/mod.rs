@@ -193,7 +193,6 @@ pub struct CpuSample {
 pub struct Sampler {
     session: signal::Session,
     requested_hz: f64,
-    clock: SampleClock,
     /// Each thread's run-queue wait at the start.
     waits_at_start: Option<std::collections::HashMap<u64, u64>>,
 }
@@ -227,13 +226,12 @@ impl Sampler {
             options.frame_capacity,
             options.clock,
         )?;
-        let clock = session.clock();
-        Ok(Self { session, requested_hz: f64::from(options.frequency_hz), clock, waits_at_start })
+        Ok(Self { session, requested_hz: f64::from(options.frequency_hz), waits_at_start })
     }
 
     /// The clock the samples come from.
     pub fn clock(&self) -> SampleClock {
-        self.clock
+        self.session.clock()
     }
 
     /// Samples taken so far; cheap enough to ask between runs.
@@ -251,7 +249,7 @@ impl Sampler {
         };
         let Some(recorded) = recorded else {
             return CpuData {
-                clock: self.clock,
+                clock: self.session.clock(),
                 requested_hz: self.requested_hz,
                 achieved_hz: 0.0,
                 cpu_seconds: 0.0,
@@ -278,7 +276,8 @@ impl Sampler {
                 truncated: raw.truncated,
             });
         }
-        let (cpu_seconds, unsampled_seconds) = match recorded.clock {
+        let clock = self.session.clock();
+        let (cpu_seconds, unsampled_seconds) = match clock {
             SampleClock::ItimerProf => (recorded.cpu_ns as f64 / 1e9, None),
             // The kernel's split of the precise total into user and system
             // time, applied to the precise total.
@@ -291,7 +290,7 @@ impl Sampler {
         };
         let achieved_hz = if cpu_seconds > 0.0 { recorded.delivered as f64 / cpu_seconds } else { 0.0 };
         CpuData {
-            clock: recorded.clock,
+            clock,
             requested_hz: self.requested_hz,
             achieved_hz,
             cpu_seconds,

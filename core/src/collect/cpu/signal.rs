@@ -88,7 +88,6 @@ pub(super) struct Recorded {
     /// Of which in user space and in the kernel (the kernel's split).
     pub(super) user_ns: u64,
     pub(super) system_ns: u64,
-    pub(super) clock: SampleClock,
 }
 
 impl Session {
@@ -224,7 +223,6 @@ impl Session {
             cpu_ns: stopped.process_cpu_ns.saturating_sub(self.started.process_cpu_ns),
             user_ns: stopped.user_ns.saturating_sub(self.started.user_ns),
             system_ns: stopped.system_ns.saturating_sub(self.started.system_ns),
-            clock: self.clock,
         })
     }
 }

@@ -286,9 +286,8 @@ mod tests {
     #[test]
     fn both_runs_side_by_side_largest_change_first() {
         let profile = fixture::diff_profile();
-        let mut state = State::default();
         let ctx = fixture::ctx(&profile, None);
-        state.refresh(&ctx);
+        let mut state: State = fixture::opened(&ctx);
         let buffer = fixture::draw(100, 12, |frame, area| state.draw(frame, area, &ctx));
         let rows: Vec<String> = (0..12).map(|y| fixture::row(&buffer, y)).collect();
         insta::assert_snapshot!(rows.join("\n"));
@@ -309,9 +308,8 @@ mod tests {
     #[test]
     fn enter_focuses_the_function_in_the_new_run() {
         let profile = fixture::diff_profile();
-        let mut state = State::default();
         let ctx = fixture::ctx(&profile, None);
-        state.refresh(&ctx);
+        let mut state: State = fixture::opened(&ctx);
         state.update(Action::Down, &ctx);
         let run = fixture::function(&profile, fixture::RUN);
         assert_eq!(state.update(Action::Enter, &ctx), Outcome::Focus(run, ViewKind::Edges));

@@ -175,3 +175,11 @@ pub fn long_function() -> Report {
         .push(SourceFile { path: FILE.into(), lines: (1..=300).map(|l| format!("// line {l}")).collect() });
     report
 }
+
+/// A view opened under `ctx`: made and refreshed, as the explorer does
+/// when it first shows one.
+pub fn opened<V: super::View + Default>(ctx: &Ctx) -> V {
+    let mut view = V::default();
+    view.refresh(ctx);
+    view
+}

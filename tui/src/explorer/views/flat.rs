@@ -323,9 +323,8 @@ mod tests {
     #[test]
     fn diff_mode_shows_changes_largest_first() {
         let profile = fixture::diff_profile();
-        let mut state = State::default();
         let ctx = fixture::ctx(&profile, None);
-        state.refresh(&ctx);
+        let mut state: State = fixture::opened(&ctx);
         let buffer = fixture::draw(110, 6, |frame, area| state.draw(frame, area, &ctx));
         let rows: Vec<String> = (0..6).map(|y| fixture::row(&buffer, y)).collect();
         insta::assert_snapshot!(rows.join("\n"));
@@ -347,9 +346,8 @@ mod tests {
     #[test]
     fn narrow_diff_tables_drop_columns_and_keep_every_figure_whole() {
         let profile = fixture::diff_profile();
-        let mut state = State::default();
         let ctx = fixture::ctx(&profile, None);
-        state.refresh(&ctx);
+        let mut state: State = fixture::opened(&ctx);
         let mut cells_at = |width| {
             let buffer = fixture::draw(width, 6, |frame, area| state.draw(frame, area, &ctx));
             (1..6).map(|y| fixture::row(&buffer, y)).collect::<Vec<_>>()

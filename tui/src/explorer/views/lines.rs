@@ -662,9 +662,8 @@ mod tests {
     /// columns wide.
     fn first_row_without_focus(report: proftui_core::report::Report, width: u16) -> String {
         let profile = fixture::profile(report);
-        let mut state = State::default();
         let ctx = fixture::ctx(&profile, None);
-        state.refresh(&ctx);
+        let mut state: State = fixture::opened(&ctx);
         let buffer = fixture::draw(width, 3, |frame, area| state.draw(frame, area, &ctx));
         fixture::row(&buffer, 0)
     }
@@ -712,9 +711,8 @@ mod tests {
             "no function selected: select a function and press L, or Enter in another view"
         );
         let profile = fixture::profile(report);
-        let mut state = State::default();
         let ctx = fixture::ctx(&profile, None);
-        state.refresh(&ctx);
+        let mut state: State = fixture::opened(&ctx);
         assert_eq!(state.update(Action::Down, &ctx), Outcome::Nothing);
         assert!(!state.find("fn", true, true, &ctx));
     }
