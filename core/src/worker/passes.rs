@@ -39,29 +39,31 @@ pub(super) fn profile(
             let started = Instant::now();
             let mut repeats = 0;
             let mut dither = Dither::new();
-            let (mut run_s, mut dither_s) = (0.0, 0.0);
+            // Samples taken while the dither spun: dropped after the stop.
+            let mut dithered = 0;
+            // Samples can also be lost to the sampler's own frames (one that
+            // lands in `samples_taken`, say): a few, so aim 0.5% higher.
+            let wanted = min_samples + min_samples / 200 + 1;
             let mut pending = Vec::new();
             let mut last_sent = Instant::now();
             loop {
                 // On an error the sampler is dropped, which stops it.
                 let record = run_once(plugin, &call, repeats, channel)?;
                 repeats += 1;
-                let spun = dither.spin(record.timing.wall_s);
-                (run_s, dither_s) = (run_s + record.timing.wall_s, dither_s + spun);
-                pending.push(Event::Finished(record));
+                let before = sampler.samples_taken();
+                dither.spin(record.timing.wall_s);
                 let taken = sampler.samples_taken();
+                dithered += taken.saturating_sub(before);
+                let kept = taken.saturating_sub(dithered);
+                pending.push(Event::Finished(record));
                 if last_sent.elapsed() >= Duration::from_millis(50) {
-                    pending.push(Event::Samples(taken));
+                    pending.push(Event::Samples(kept));
                     channel.send_all(&pending);
                     pending.clear();
                     last_sent = Instant::now();
                 }
-                // Samples in the dither are dropped later: take enough more.
-                // (The dither's share of samples can exceed its share of
-                // time by the noise of a few samples: aim a little higher.)
-                let wanted = *min_samples as f64 * (1.0 + 2.0 * dither_s / run_s.max(1e-9));
-                if taken as f64 >= wanted || started.elapsed() >= budget {
-                    pending.push(Event::Samples(taken));
+                if kept >= wanted || started.elapsed() >= budget {
+                    pending.push(Event::Samples(kept));
                     channel.send_all(&pending);
                     break;
                 }
@@ -138,13 +140,12 @@ impl Dither {
 
     /// Spins a random while; returns the seconds spun.
     #[inline(never)]
-    fn spin(&mut self, run_wall_s: f64) -> f64 {
+    fn spin(&mut self, run_wall_s: f64) {
         let spin = Duration::from_secs_f64(self.next() * (run_wall_s / 4.0).min(1e-3));
         let until = Instant::now() + spin;
         while Instant::now() < until {
             std::hint::spin_loop();
         }
-        spin.as_secs_f64()
     }
 }
 

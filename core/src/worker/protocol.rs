@@ -98,7 +98,8 @@ pub enum Event {
     Finished(RunRecord),
     /// The run or check failed (a panic included); one line saying why.
     Failed(String),
-    /// A profiling pass's running sample count (sent after each run).
+    /// A profiling pass's running count of the samples it keeps (the
+    /// dither's between runs left out), sent every 50 ms and at the end.
     Samples(u64),
     /// The pass warmed the machine up with this many untimed runs before
     /// its first timed one.
